@@ -1,0 +1,31 @@
+/* A small test harness: checks that count, a summary line, and paths to the model and data. */
+#ifndef EXAM_TESTLIB_H
+#define EXAM_TESTLIB_H
+
+#include <stdio.h>
+
+extern int exam_test_passed;
+extern int exam_test_failed;
+
+/* Records one check; prints the failing expression with file:line. */
+void exam_test_check(int ok, const char *expr, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#define CHECK(cond) exam_test_check(!!(cond), #cond, __FILE__, __LINE__, NULL)
+#define CHECKF(cond, ...) exam_test_check(!!(cond), #cond, __FILE__, __LINE__, __VA_ARGS__)
+
+/* Prints "N passed, N failed" and returns the process exit code (0 only when nothing failed
+ * and at least one check ran). */
+int exam_test_finish(void);
+
+/* The model folder: $EXAMINER_MODEL_DIR or models/all-MiniLM-L6-v2 (tests run from the
+ * project root). */
+const char *exam_test_model_dir(void);
+
+/* Builds "<dir>/<name>" into a static buffer (valid until the next call). */
+const char *exam_test_path(const char *dir, const char *name);
+
+/* The shared datasets folder (../shared/datasets or $EXAMINER_DATASETS), NULL if absent. */
+const char *exam_test_datasets_dir(void);
+
+#endif

@@ -11,10 +11,10 @@ typedef struct exam_tokenizer exam_tokenizer;
 
 /* Normalisation switches (the BertNormalizer / BertPreTokenizer settings). */
 typedef struct exam_tokenizer_options {
-    int lowercase;       /* lowercase (and, with strip_accents, NFD + drop Mn) */
-    int strip_accents;   /* NFD + drop nonspacing marks */
-    int tokenize_cjk;    /* put spaces around CJK ideographs */
-    int max_word_chars;  /* longer words become [UNK] (HF: 100) */
+    int lowercase;      /* lowercase (and, with strip_accents, NFD + drop Mn) */
+    int strip_accents;  /* NFD + drop nonspacing marks */
+    int tokenize_cjk;   /* put spaces around CJK ideographs */
+    int max_word_chars; /* longer words become [UNK] (HF: 100) */
 } exam_tokenizer_options;
 
 /* The defaults of all-MiniLM-L6-v2's tokenizer: lowercase, strip accents, CJK split, 100. */

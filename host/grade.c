@@ -1,0 +1,651 @@
+/* The grader: bank embedding cache and idf, answer embedding, similarity features through the
+ * backend, score and explanation (see grade.h). */
+#include "grade.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "grade_signals.h"
+#include "similarity.h"
+#include "text_split.h"
+#include "tokenizer.h"
+
+/* The embeddings of one question's texts. */
+typedef struct qvec {
+    int n_refs;
+    float *ref;   /* [n_refs × dim] */
+    int *tok_off; /* [n_refs + 1] rows of tok per reference */
+    float *tok;   /* reference token rows */
+    float *tok_w; /* idf weight of each token row */
+    int n_kp;
+    float *kp; /* [n_kp × dim] */
+    int n_mis;
+    float *mis;      /* [n_mis × dim] */
+    float *question; /* [dim], zero when there is no question text */
+} qvec;
+
+/* The texts a qvec is built from. */
+typedef struct qsrc {
+    const char *const *refs;
+    int n_refs;
+    const char *const *kps;
+    int n_kp;
+    const char *const *mis;
+    int n_mis;
+    const char *question;
+} qsrc;
+
+struct exam_grader {
+    const exam_bank *bank;
+    exam_encoder *enc;
+    exam_backend *be;
+    int dim;
+    exam_score_params params;
+    qvec *q;    /* one per bank question */
+    float *idf; /* per vocabulary id */
+    int32_t vocab;
+    float idf_unseen;
+    double bank_seconds;
+    double encode_seconds;
+};
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void qvec_free(qvec *v) {
+    free(v->ref);
+    free(v->tok_off);
+    free(v->tok);
+    free(v->tok_w);
+    free(v->kp);
+    free(v->mis);
+    free(v->question);
+    memset(v, 0, sizeof *v);
+}
+
+double exam_grader_bank_seconds(const exam_grader *g) {
+    return g->bank_seconds;
+}
+
+double exam_grader_encode_seconds(const exam_grader *g) {
+    return g->encode_seconds;
+}
+
+static exam_status encode(exam_grader *g, const char *const *texts, int n, int want_tokens,
+                          exam_embeddings *out) {
+    memset(out, 0, sizeof *out);
+    if (n == 0) return EXAM_OK;
+    size_t *lens = malloc((size_t)n * sizeof *lens);
+    if (!lens) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++) lens[i] = strlen(texts[i]);
+    exam_encode_options o = exam_encode_default_options();
+    o.long_mode = EXAM_LONG_WINDOW; /* nothing a candidate wrote is cut off */
+    o.want_tokens = want_tokens;
+    double t0 = now_seconds();
+    exam_status st = exam_encoder_encode(g->enc, texts, lens, n, &o, out);
+    g->encode_seconds += now_seconds() - t0;
+    free(lens);
+    return st;
+}
+
+static float *copy_rows(const float *src, int rows, int dim) {
+    size_t bytes = (size_t)(rows > 0 ? rows : 1) * (size_t)dim * sizeof(float);
+    float *d = calloc(1, bytes);
+    if (d && rows > 0) memcpy(d, src, (size_t)rows * dim * sizeof(float));
+    return d;
+}
+
+static float idf_of(const exam_grader *g, int32_t id) {
+    return (id >= 0 && id < g->vocab && g->idf) ? g->idf[id] : g->idf_unseen;
+}
+
+/* Embeds the texts of n sources into vecs[0..n). Token weights use g->idf when it is set. */
+static exam_status build_qvecs(exam_grader *g, const qsrc *src, int n, qvec *vecs) {
+    int n_refs = 0, n_other = 0;
+    for (int i = 0; i < n; i++) {
+        n_refs += src[i].n_refs;
+        n_other += src[i].n_kp + src[i].n_mis + 1;
+    }
+    const char **refs = malloc((size_t)(n_refs + 1) * sizeof *refs);
+    const char **other = malloc((size_t)(n_other + 1) * sizeof *other);
+    exam_embeddings er = {0}, eo = {0};
+    exam_status st = EXAM_OK;
+    if (!refs || !other) {
+        st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    int r = 0, o = 0;
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < src[i].n_refs; k++) refs[r++] = src[i].refs[k];
+        for (int k = 0; k < src[i].n_kp; k++) other[o++] = src[i].kps[k];
+        for (int k = 0; k < src[i].n_mis; k++) other[o++] = src[i].mis[k];
+        other[o++] = src[i].question && *src[i].question ? src[i].question : "";
+    }
+    if ((st = encode(g, refs, n_refs, 1, &er)) != EXAM_OK) goto done;
+    if ((st = encode(g, other, n_other, 0, &eo)) != EXAM_OK) goto done;
+    int d = g->dim;
+    r = 0;
+    o = 0;
+    for (int i = 0; i < n && st == EXAM_OK; i++) {
+        qvec *v = &vecs[i];
+        memset(v, 0, sizeof *v);
+        v->n_refs = src[i].n_refs;
+        v->n_kp = src[i].n_kp;
+        v->n_mis = src[i].n_mis;
+        v->ref = copy_rows(er.sentences + (size_t)r * d, v->n_refs, d);
+        v->tok_off = malloc((size_t)(v->n_refs + 1) * sizeof *v->tok_off);
+        int t0 = er.token_offsets[r], t1 = er.token_offsets[r + v->n_refs];
+        v->tok = copy_rows(er.tokens + (size_t)t0 * d, t1 - t0, d);
+        v->tok_w = malloc((size_t)(t1 - t0 + 1) * sizeof *v->tok_w);
+        v->kp = copy_rows(eo.sentences + (size_t)o * d, v->n_kp, d);
+        v->mis = copy_rows(eo.sentences + (size_t)(o + v->n_kp) * d, v->n_mis, d);
+        v->question = copy_rows(eo.sentences + (size_t)(o + v->n_kp + v->n_mis) * d, 1, d);
+        if (!v->ref || !v->tok_off || !v->tok || !v->tok_w || !v->kp || !v->mis || !v->question) {
+            st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+            break;
+        }
+        if (!src[i].question || !*src[i].question)
+            memset(v->question, 0, (size_t)d * sizeof(float));
+        for (int k = 0; k <= v->n_refs; k++) v->tok_off[k] = er.token_offsets[r + k] - t0;
+        for (int t = t0; t < t1; t++) v->tok_w[t - t0] = idf_of(g, er.token_ids[t]);
+        r += v->n_refs;
+        o += v->n_kp + v->n_mis + 1;
+    }
+    /* idf is computed from the bank's references the first time (g->idf still NULL) */
+    if (st == EXAM_OK && !g->idf) {
+        int32_t vocab = exam_tokenizer_vocab_size(exam_encoder_tokenizer(g->enc));
+        float *df = calloc((size_t)vocab, sizeof *df);
+        int *seen = malloc((size_t)vocab * sizeof *seen);
+        if (!df || !seen) {
+            free(df);
+            free(seen);
+            st = exam_error_set(EXAM_ERR_NOMEM, "out of memory for idf");
+            goto done;
+        }
+        for (int32_t k = 0; k < vocab; k++) seen[k] = -1;
+        for (int t = 0; t < n_refs; t++)
+            for (int j = er.token_offsets[t]; j < er.token_offsets[t + 1]; j++) {
+                int32_t id = er.token_ids[j];
+                if (id >= 0 && id < vocab && seen[id] != t) {
+                    seen[id] = t;
+                    df[id] += 1.0f;
+                }
+            }
+        free(seen);
+        /* BERTScore's idf: ln((N + 1) / (df + 1)) over the N reference texts */
+        double N = n_refs;
+        for (int32_t k = 0; k < vocab; k++) df[k] = (float)log((N + 1.0) / (df[k] + 1.0));
+        g->idf = df;
+        g->vocab = vocab;
+        g->idf_unseen = (float)log(N + 1.0);
+        r = 0;
+        for (int i = 0; i < n; i++) {
+            int t0 = er.token_offsets[r];
+            int t1 = er.token_offsets[r + vecs[i].n_refs];
+            for (int t = t0; t < t1; t++) vecs[i].tok_w[t - t0] = idf_of(g, er.token_ids[t]);
+            r += vecs[i].n_refs;
+        }
+    }
+done:
+    if (st != EXAM_OK)
+        for (int i = 0; i < n; i++) qvec_free(&vecs[i]);
+    exam_embeddings_free(&er);
+    exam_embeddings_free(&eo);
+    free(refs);
+    free(other);
+    return st;
+}
+
+/* The reference texts of a bank question: its answer and alternatives. */
+static const char **question_refs(const exam_question *q, const char *override, int *n) {
+    const char **refs = malloc((q->alt_answers.count + 1) * sizeof *refs);
+    if (!refs) return NULL;
+    int k = 0;
+    refs[k++] = override ? override : q->answer;
+    if (!override)
+        for (size_t i = 0; i < q->alt_answers.count; i++) refs[k++] = q->alt_answers.items[i];
+    *n = k;
+    return refs;
+}
+
+exam_status exam_grader_init(const exam_bank *bank, exam_encoder *enc,
+                             const exam_score_params *params, exam_grader **out) {
+    *out = NULL;
+    exam_grader *g = calloc(1, sizeof *g);
+    if (!g) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    g->bank = bank;
+    g->enc = enc;
+    g->be = exam_encoder_backend(enc);
+    g->dim = exam_encoder_dim(enc);
+    g->params = params ? *params : exam_score_default_params();
+    size_t n = bank->count;
+    g->q = calloc(n ? n : 1, sizeof *g->q);
+    qsrc *src = calloc(n ? n : 1, sizeof *src);
+    const char ***refs = calloc(n ? n : 1, sizeof *refs);
+    exam_status st =
+        (g->q && src && refs) ? EXAM_OK : exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == EXAM_OK && i < n; i++) {
+        const exam_question *q = &bank->questions[i];
+        refs[i] = question_refs(q, NULL, &src[i].n_refs);
+        if (!refs[i]) {
+            st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+            break;
+        }
+        src[i].refs = refs[i];
+        src[i].kps = (const char *const *)q->key_points.items;
+        src[i].n_kp = (int)q->key_points.count;
+        src[i].mis = (const char *const *)q->common_mistakes.items;
+        src[i].n_mis = (int)q->common_mistakes.count;
+        src[i].question = q->question;
+    }
+    double t0 = now_seconds();
+    if (st == EXAM_OK) st = build_qvecs(g, src, (int)n, g->q);
+    g->bank_seconds = now_seconds() - t0;
+    for (size_t i = 0; refs && i < n; i++) free(refs[i]);
+    free(refs);
+    free(src);
+    if (st != EXAM_OK) {
+        free(g->q);
+        g->q = NULL;
+        exam_grader_free(g);
+        return st;
+    }
+    g->encode_seconds = 0;
+    *out = g;
+    return EXAM_OK;
+}
+
+void exam_grader_free(exam_grader *g) {
+    if (!g) return;
+    if (g->q)
+        for (size_t i = 0; i < g->bank->count; i++) qvec_free(&g->q[i]);
+    free(g->q);
+    free(g->idf);
+    free(g);
+}
+
+/* ---- grading ---- */
+
+/* Per-job working state. */
+typedef struct job_work {
+    int active;              /* features are computed for it */
+    const exam_question *bq; /* the bank question, when one was resolved */
+    qvec *v;                 /* the vectors used (bank cache or `own`) */
+    qvec own;                /* vectors of an inline question */
+    int owns;
+    const char *const *kp_text;
+    const char *const *mis_text;
+    exam_strlist own_kps; /* key points of an inline reference */
+    exam_text_signals sig;
+    char *kept; /* the answer without injected sentences */
+    size_t kept_len;
+    exam_spans sentences; /* of kept */
+    int ans_index;        /* its row among the encoded answers */
+    int sent_first;       /* its first row among the encoded sentences */
+} job_work;
+
+static void set_error(exam_grade_result *r, exam_status st, const char *msg) {
+    r->status = st;
+    snprintf(r->error, sizeof r->error, "%s", msg);
+}
+
+static exam_status add_flag(exam_grade_result *r, const char *flag) {
+    return exam_strlist_push(&r->flags, flag, strlen(flag));
+}
+
+/* Resolves a job's question and text signals; marks it active when it needs features. */
+static exam_status prepare_job(exam_grader *g, const exam_grade_job *job, job_work *w,
+                               exam_grade_result *r) {
+    const exam_question *bq = NULL;
+    if (job->question_id && job->question_id[0]) {
+        bq = exam_bank_find(g->bank, job->question_id);
+        if (!bq && (!job->reference || !job->reference[0])) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "unknown question_id \"%.120s\"", job->question_id);
+            set_error(r, EXAM_ERR_NOT_FOUND, msg);
+            return EXAM_OK;
+        }
+    }
+    w->bq = bq;
+    r->question_id = bq ? bq->id : "";
+    const char *question_text = job->question ? job->question : (bq ? bq->question : "");
+    exam_status st =
+        exam_text_signals_compute(job->answer, job->answer_len, question_text, &w->sig);
+    if (st == EXAM_ERR_NOMEM) return st;
+    if (st != EXAM_OK) {
+        set_error(r, st, exam_error_message());
+        return EXAM_OK;
+    }
+    if ((st = exam_text_signals_strip(&w->sig, job->answer, job->answer_len, &w->kept,
+                                      &w->kept_len)) != EXAM_OK)
+        return st;
+    if ((st = exam_split_sentences(w->kept, w->kept_len, &w->sentences)) != EXAM_OK) return st;
+    if (w->sig.empty || w->sig.non_answer || exam_text_is_blank(w->kept, w->kept_len))
+        return EXAM_OK;
+    w->active = 1;
+    return EXAM_OK;
+}
+
+static double weighted_mean(const float *best, const float *weights, const int32_t *ids,
+                            const exam_grader *g, int n) {
+    double num = 0, den = 0;
+    for (int i = 0; i < n; i++) {
+        double wgt = weights ? weights[i] : idf_of(g, ids[i]);
+        num += wgt * best[i];
+        den += wgt;
+    }
+    if (den <= 1e-9) { /* every token weighs nothing: fall back to a plain mean */
+        num = 0;
+        for (int i = 0; i < n; i++) num += best[i];
+        return n ? num / n : 0.0;
+    }
+    return num / den;
+}
+
+static exam_status explain(exam_grader *g, job_work *w, const float *cos, int rows, int cols,
+                           exam_grade_result *r) {
+    const qvec *v = w->v;
+    const exam_score_params *p = &g->params;
+    /* column layout: refs | key points | mistakes | question */
+    int c_kp = v->n_refs, c_mis = c_kp + v->n_kp, c_q = c_mis + v->n_mis;
+    double best_ref = -1;
+    for (int k = 0; k < v->n_refs; k++)
+        if (cos[k] > best_ref) best_ref = cos[k];
+    r->features.cosine = best_ref;
+    r->question_cosine = cos[c_q];
+    r->features.relevance = best_ref > r->question_cosine ? best_ref : r->question_cosine;
+    r->n_kp = (size_t)v->n_kp;
+    r->kp_best = calloc(r->n_kp ? r->n_kp : 1, sizeof *r->kp_best);
+    if (!r->kp_best) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    double cov = 0;
+    for (int k = 0; k < v->n_kp; k++) {
+        double b = -1;
+        for (int s = 0; s < rows; s++)
+            if (cos[s * cols + c_kp + k] > b) b = cos[s * cols + c_kp + k];
+        r->kp_best[k] = b;
+        cov += exam_score_coverage_step(p, b);
+        exam_strlist *dst = b >= p->coverage_threshold ? &r->covered : &r->missed;
+        exam_status st = exam_strlist_push(dst, w->kp_text[k], strlen(w->kp_text[k]));
+        if (st != EXAM_OK) return st;
+    }
+    r->features.coverage = v->n_kp ? cov / v->n_kp : 0.0;
+    /* misconceptions: a sentence closer to a common mistake than to anything in the reference */
+    double mis = 0;
+    int first_sentence_row = rows > 1 ? 1 : 0;
+    for (int m = 0; m < v->n_mis; m++) {
+        int flagged = 0;
+        for (int s = first_sentence_row; s < rows; s++) {
+            const float *row = cos + (size_t)s * cols;
+            double ref = -1;
+            for (int c = 0; c < c_mis; c++)
+                if (row[c] > ref) ref = row[c];
+            double margin = row[c_mis + m] - ref;
+            if (margin > mis) mis = margin;
+            if (row[c_mis + m] >= p->misconception_threshold && margin >= p->misconception_margin)
+                flagged = 1;
+        }
+        if (flagged) {
+            exam_status st =
+                exam_strlist_push(&r->misconceptions, w->mis_text[m], strlen(w->mis_text[m]));
+            if (st != EXAM_OK) return st;
+        }
+    }
+    r->features.misconception = mis;
+    return EXAM_OK;
+}
+
+exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t n,
+                              exam_grade_result *results) {
+    double t_start = now_seconds();
+    for (size_t i = 0; i < n; i++) memset(&results[i], 0, sizeof results[i]);
+    if (n == 0) return EXAM_OK;
+    job_work *w = calloc(n, sizeof *w);
+    if (!w) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    exam_status st = EXAM_OK;
+    exam_embeddings ea = {0}, es = {0};
+    const char **ans = NULL, **sent = NULL;
+    char **sent_copies = NULL;
+    float *cos = NULL, *a_tok = NULL, *b_tok = NULL, *a_best = NULL, *b_best = NULL;
+    int *a_off = NULL, *b_off = NULL, *pair_job = NULL, *pair_ref = NULL;
+    const int d = g->dim;
+
+    /* 1. questions and text signals */
+    for (size_t i = 0; i < n && st == EXAM_OK; i++)
+        st = prepare_job(g, &jobs[i], &w[i], &results[i]);
+    /* 2. vectors of inline questions */
+    for (size_t i = 0; i < n && st == EXAM_OK; i++) {
+        if (!w[i].active) continue;
+        const exam_grade_job *job = &jobs[i];
+        if (job->reference && job->reference[0]) {
+            if ((st = exam_bank_split_points(job->reference, &w[i].own_kps)) != EXAM_OK) break;
+            if (w[i].own_kps.count == 0 &&
+                (st = exam_strlist_push(&w[i].own_kps, job->reference, strlen(job->reference))) !=
+                    EXAM_OK)
+                break;
+            qsrc s = {0};
+            const char *ref = job->reference;
+            s.refs = &ref;
+            s.n_refs = 1;
+            s.kps = (const char *const *)w[i].own_kps.items;
+            s.n_kp = (int)w[i].own_kps.count;
+            if (w[i].bq) {
+                s.mis = (const char *const *)w[i].bq->common_mistakes.items;
+                s.n_mis = (int)w[i].bq->common_mistakes.count;
+            }
+            s.question = job->question ? job->question : (w[i].bq ? w[i].bq->question : "");
+            if ((st = build_qvecs(g, &s, 1, &w[i].own)) != EXAM_OK) break;
+            w[i].owns = 1;
+            w[i].v = &w[i].own;
+            w[i].kp_text = s.kps;
+            w[i].mis_text = s.mis;
+        } else {
+            w[i].v = &g->q[w[i].bq - g->bank->questions];
+            w[i].kp_text = (const char *const *)w[i].bq->key_points.items;
+            w[i].mis_text = (const char *const *)w[i].bq->common_mistakes.items;
+        }
+    }
+    /* 3. embed answers (token level) and their sentences */
+    int n_ans = 0, n_sent = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w[i].active) {
+            n_ans++;
+            n_sent += (int)w[i].sentences.count;
+        }
+    ans = malloc((size_t)(n_ans + 1) * sizeof *ans);
+    sent = malloc((size_t)(n_sent + 1) * sizeof *sent);
+    sent_copies = calloc((size_t)(n_sent + 1), sizeof *sent_copies);
+    if (st == EXAM_OK && (!ans || !sent || !sent_copies))
+        st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    int a = 0, s = 0;
+    for (size_t i = 0; i < n && st == EXAM_OK; i++) {
+        if (!w[i].active) continue;
+        w[i].ans_index = a;
+        ans[a++] = w[i].kept;
+        w[i].sent_first = s;
+        for (size_t k = 0; k < w[i].sentences.count; k++) {
+            exam_span sp = w[i].sentences.items[k];
+            char *c = malloc(sp.end - sp.start + 1);
+            if (!c) {
+                st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+                break;
+            }
+            memcpy(c, w[i].kept + sp.start, sp.end - sp.start);
+            c[sp.end - sp.start] = '\0';
+            sent_copies[s] = c;
+            sent[s++] = c;
+        }
+    }
+    if (st == EXAM_OK) st = encode(g, ans, n_ans, 1, &ea);
+    if (st == EXAM_OK) st = encode(g, sent, n_sent, 0, &es);
+
+    /* 4. token matching for every (answer, reference) pair in one backend call */
+    int n_pairs = 0;
+    size_t a_rows = 0, b_rows = 0;
+    for (size_t i = 0; i < n && st == EXAM_OK; i++) {
+        if (!w[i].active) continue;
+        int ai = w[i].ans_index;
+        int at = ea.token_offsets[ai + 1] - ea.token_offsets[ai];
+        for (int k = 0; k < w[i].v->n_refs; k++) {
+            n_pairs++;
+            a_rows += (size_t)at;
+            b_rows += (size_t)(w[i].v->tok_off[k + 1] - w[i].v->tok_off[k]);
+        }
+    }
+    if (st == EXAM_OK) {
+        a_tok = malloc((a_rows + 1) * d * sizeof *a_tok);
+        b_tok = malloc((b_rows + 1) * d * sizeof *b_tok);
+        a_best = malloc((a_rows + 1) * sizeof *a_best);
+        b_best = malloc((b_rows + 1) * sizeof *b_best);
+        a_off = malloc((size_t)(n_pairs + 1) * sizeof *a_off);
+        b_off = malloc((size_t)(n_pairs + 1) * sizeof *b_off);
+        pair_job = malloc((size_t)(n_pairs + 1) * sizeof *pair_job);
+        pair_ref = malloc((size_t)(n_pairs + 1) * sizeof *pair_ref);
+        if (!a_tok || !b_tok || !a_best || !b_best || !a_off || !b_off || !pair_job || !pair_ref)
+            st = exam_error_set(EXAM_ERR_NOMEM, "out of memory for token matching");
+    }
+    if (st == EXAM_OK) {
+        int p = 0;
+        size_t ar = 0, br = 0;
+        a_off[0] = b_off[0] = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!w[i].active) continue;
+            int ai = w[i].ans_index;
+            int t0 = ea.token_offsets[ai], at = ea.token_offsets[ai + 1] - t0;
+            for (int k = 0; k < w[i].v->n_refs; k++) {
+                int r0 = w[i].v->tok_off[k], rt = w[i].v->tok_off[k + 1] - r0;
+                memcpy(a_tok + ar * d, ea.tokens + (size_t)t0 * d, (size_t)at * d * sizeof(float));
+                memcpy(b_tok + br * d, w[i].v->tok + (size_t)r0 * d,
+                       (size_t)rt * d * sizeof(float));
+                ar += (size_t)at;
+                br += (size_t)rt;
+                pair_job[p] = (int)i;
+                pair_ref[p] = k;
+                a_off[p + 1] = (int)ar;
+                b_off[p + 1] = (int)br;
+                p++;
+            }
+        }
+        st = exam_sim_greedy(g->be, a_tok, a_off, b_tok, b_off, n_pairs, d, a_best, b_best);
+    }
+    /* BERTScore P/R/F per pair; each job keeps its best reference (by F) */
+    for (int p = 0; p < n_pairs && st == EXAM_OK; p++) {
+        job_work *wk = &w[pair_job[p]];
+        exam_grade_result *r = &results[pair_job[p]];
+        int ai = wk->ans_index, t0 = ea.token_offsets[ai];
+        int na = a_off[p + 1] - a_off[p], nb = b_off[p + 1] - b_off[p];
+        double P = weighted_mean(a_best + a_off[p], NULL, ea.token_ids + t0, g, na);
+        double R = weighted_mean(b_best + b_off[p], wk->v->tok_w + wk->v->tok_off[pair_ref[p]],
+                                 NULL, g, nb);
+        double F = (P + R) > 1e-9 ? 2 * P * R / (P + R) : 0.0;
+        if (pair_ref[p] == 0 || F > r->features.bert_f) {
+            r->features.bert_p = P;
+            r->features.bert_r = R;
+            r->features.bert_f = F;
+        }
+    }
+    /* 5. sentence-level cosines, key points, misconceptions, score */
+    for (size_t i = 0; i < n && st == EXAM_OK; i++) {
+        exam_grade_result *r = &results[i];
+        job_work *wk = &w[i];
+        if (r->status != EXAM_OK) continue;
+        r->stuffing = wk->sig.stuffing;
+        r->copy_ratio = wk->sig.copy_ratio;
+        r->novel_words = wk->sig.novel_words;
+        r->injected_sentences = wk->sig.injection.count;
+        exam_score_signals ss = {0};
+        ss.empty = wk->sig.empty || wk->sig.non_answer;
+        ss.nothing_left = !wk->active && !ss.empty;
+        ss.stuffing = wk->sig.stuffing;
+        ss.copy_ratio = wk->sig.copy_ratio;
+        ss.novel_words = (double)wk->sig.novel_words;
+        if (wk->sig.empty)
+            st = add_flag(r, "empty");
+        else if (wk->sig.non_answer)
+            st = add_flag(r, "non_answer");
+        if (st == EXAM_OK && wk->sig.injection.count) st = add_flag(r, "prompt_injection");
+        if (st != EXAM_OK) break;
+        if (wk->active) {
+            const qvec *v = wk->v;
+            int rows = 1 + (int)wk->sentences.count;
+            int cols = v->n_refs + v->n_kp + v->n_mis + 1;
+            float *arow = malloc((size_t)rows * d * sizeof *arow);
+            float *brow = malloc((size_t)cols * d * sizeof *brow);
+            free(cos);
+            cos = malloc((size_t)rows * cols * sizeof *cos);
+            if (!arow || !brow || !cos) {
+                free(arow);
+                free(brow);
+                st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+                break;
+            }
+            memcpy(arow, ea.sentences + (size_t)wk->ans_index * d, (size_t)d * sizeof(float));
+            memcpy(arow + d, es.sentences + (size_t)wk->sent_first * d,
+                   wk->sentences.count * d * sizeof(float));
+            float *bp = brow;
+            memcpy(bp, v->ref, (size_t)v->n_refs * d * sizeof(float));
+            bp += (size_t)v->n_refs * d;
+            memcpy(bp, v->kp, (size_t)v->n_kp * d * sizeof(float));
+            bp += (size_t)v->n_kp * d;
+            memcpy(bp, v->mis, (size_t)v->n_mis * d * sizeof(float));
+            bp += (size_t)v->n_mis * d;
+            memcpy(bp, v->question, (size_t)d * sizeof(float));
+            st = exam_sim_cosine(g->be, arow, rows, brow, cols, d, cos);
+            free(arow);
+            free(brow);
+            if (st == EXAM_OK) st = explain(g, wk, cos, rows, cols, r);
+            if (st != EXAM_OK) break;
+            r->model_score = exam_score_model(&g->params, &r->features);
+        } else if (wk->bq) {
+            /* nothing graded: every key point is missed */
+            const exam_strlist *kps = &wk->bq->key_points;
+            for (size_t k = 0; k < kps->count && st == EXAM_OK; k++)
+                st = exam_strlist_push(&r->missed, kps->items[k], strlen(kps->items[k]));
+        }
+        r->score = exam_score_combine(&g->params, &r->features, &ss);
+        if (wk->active) {
+            const exam_score_params *p = &g->params;
+            if (st == EXAM_OK && exam_score_offtopic_factor(p, r->features.relevance) < 0.5)
+                st = add_flag(r, "off_topic");
+            if (st == EXAM_OK && wk->sig.stuffing >= 0.5) st = add_flag(r, "keyword_stuffing");
+            if (st == EXAM_OK &&
+                exam_score_copy_factor(p, wk->sig.copy_ratio, (double)wk->sig.novel_words) < 1.0)
+                st = add_flag(r, "copied_question");
+            if (st == EXAM_OK && r->misconceptions.count) st = add_flag(r, "misconception");
+        }
+    }
+    double per_job_ms = (now_seconds() - t_start) * 1000.0 / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        results[i].latency_ms = per_job_ms;
+        if (st != EXAM_OK && results[i].status == EXAM_OK)
+            set_error(&results[i], st, exam_error_message());
+    }
+    for (size_t i = 0; i < n; i++) {
+        exam_text_signals_free(&w[i].sig);
+        free(w[i].kept);
+        exam_spans_free(&w[i].sentences);
+        exam_strlist_free(&w[i].own_kps);
+        if (w[i].owns) qvec_free(&w[i].own);
+    }
+    for (int k = 0; sent_copies && k < n_sent; k++) free(sent_copies[k]);
+    free(sent_copies);
+    free(w);
+    free(ans);
+    free(sent);
+    free(cos);
+    free(a_tok);
+    free(b_tok);
+    free(a_best);
+    free(b_best);
+    free(a_off);
+    free(b_off);
+    free(pair_job);
+    free(pair_ref);
+    exam_embeddings_free(&ea);
+    exam_embeddings_free(&es);
+    return st;
+}

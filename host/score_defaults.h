@@ -1,0 +1,35 @@
+/* The score's default parameters. The logistic weights and the coverage threshold were fitted
+ * by tools/fit_score.py on the SemEval-2013 Task 7 training data only (see that tool for the
+ * procedure and the cross-validated AUCs); the penalty constants are design choices that
+ * SemEval cannot inform (it has no stuffed, copied or off-topic answers to speak of). */
+#ifndef EXAM_SCORE_DEFAULTS_H
+#define EXAM_SCORE_DEFAULTS_H
+
+/* ---- fitted (PLACEHOLDER until the fit runs) ---- */
+#define EXAM_SCORE_BIAS (-6.0)
+#define EXAM_SCORE_W_COSINE 4.0
+#define EXAM_SCORE_W_BERT_P 0.0
+#define EXAM_SCORE_W_BERT_R 4.0
+#define EXAM_SCORE_W_BERT_F 0.0
+#define EXAM_SCORE_W_COVERAGE 2.0
+#define EXAM_SCORE_W_MISCONCEPTION 8.0
+#define EXAM_SCORE_COVERAGE_THRESHOLD 0.60
+#define EXAM_SCORE_COVERAGE_WIDTH 0.20
+
+/* ---- design constants ---- */
+/* A sentence states a misconception when it matches a common mistake at 0.55 or more and
+ * 0.05 better than anything in the reference. */
+#define EXAM_SCORE_MISCONCEPTION_THRESHOLD 0.55
+#define EXAM_SCORE_MISCONCEPTION_MARGIN 0.05
+/* Off topic: relevance (best cosine with the reference or the question) at or below 0.10
+ * scores 0; the penalty fades out linearly by 0.25. */
+#define EXAM_SCORE_RELEVANCE_FLOOR 0.10
+#define EXAM_SCORE_RELEVANCE_FULL 0.25
+/* A bare keyword list (stuffing 1) keeps 20% of its score. */
+#define EXAM_SCORE_STUFFING_PENALTY 0.8
+/* When 70% or more of the answer's content words come from the question, the answer needs 4
+ * words of its own for full credit; with none it scores 0. */
+#define EXAM_SCORE_COPY_RATIO_THRESHOLD 0.70
+#define EXAM_SCORE_COPY_FULL_NOVEL 4.0
+
+#endif

@@ -15,12 +15,16 @@
 /* The embeddings of one question's texts. */
 typedef struct qvec {
     int n_refs;
-    float *ref;   /* [n_refs × dim] */
-    int *tok_off; /* [n_refs + 1] rows of tok per reference */
-    float *tok;   /* reference token rows */
-    float *tok_w; /* idf weight of each token row */
+    float *ref;       /* [n_refs × dim] */
+    int *tok_off;     /* [n_refs + 1] rows of tok per reference */
+    float *tok;       /* reference token rows */
+    float *tok_w;     /* idf weight of each token row */
+    int32_t *tok_ids; /* wordpiece id of each token row */
+    int32_t *q_ids;   /* sorted distinct wordpiece ids of the question text */
+    int n_q_ids;
     int n_kp;
-    float *kp; /* [n_kp × dim] */
+    float *kp;   /* [n_kp × dim]: every reference's key points, the first reference's first */
+    int *kp_off; /* [n_refs + 1]: reference r owns key points kp_off[r] .. kp_off[r+1]-1 */
     int n_mis;
     float *mis;      /* [n_mis × dim] */
     float *question; /* [dim], zero when there is no question text */
@@ -32,6 +36,7 @@ typedef struct qsrc {
     int n_refs;
     const char *const *kps;
     int n_kp;
+    const int *kp_off; /* per reference (n_refs + 1), or NULL: all belong to the first */
     const char *const *mis;
     int n_mis;
     const char *question;
@@ -62,7 +67,10 @@ static void qvec_free(qvec *v) {
     free(v->tok_off);
     free(v->tok);
     free(v->tok_w);
+    free(v->tok_ids);
+    free(v->q_ids);
     free(v->kp);
+    free(v->kp_off);
     free(v->mis);
     free(v->question);
     memset(v, 0, sizeof *v);
@@ -104,6 +112,40 @@ static float idf_of(const exam_grader *g, int32_t id) {
     return (id >= 0 && id < g->vocab && g->idf) ? g->idf[id] : g->idf_unseen;
 }
 
+static int cmp_i32(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The sorted distinct wordpiece ids of the question text, for question demoting. */
+static exam_status question_ids(exam_grader *g, const char *question, qvec *v) {
+    v->q_ids = NULL;
+    v->n_q_ids = 0;
+    if (!question || !*question) return EXAM_OK;
+    exam_tokens t = {0};
+    exam_status st =
+        exam_tokenizer_encode(exam_encoder_tokenizer(g->enc), question, strlen(question), &t);
+    if (st == EXAM_OK && t.count) {
+        v->q_ids = malloc(t.count * sizeof *v->q_ids);
+        if (!v->q_ids)
+            st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+        else {
+            memcpy(v->q_ids, t.ids, t.count * sizeof *v->q_ids);
+            qsort(v->q_ids, t.count, sizeof *v->q_ids, cmp_i32);
+            int k = 0;
+            for (size_t i = 0; i < t.count; i++)
+                if (k == 0 || v->q_ids[k - 1] != v->q_ids[i]) v->q_ids[k++] = v->q_ids[i];
+            v->n_q_ids = k;
+        }
+    }
+    exam_tokens_free(&t);
+    return st;
+}
+
+static int in_question(const qvec *v, int32_t id) {
+    return v->n_q_ids && bsearch(&id, v->q_ids, (size_t)v->n_q_ids, sizeof id, cmp_i32) != NULL;
+}
+
 /* Embeds the texts of n sources into vecs[0..n). Token weights use g->idf when it is set. */
 static exam_status build_qvecs(exam_grader *g, const qsrc *src, int n, qvec *vecs) {
     int n_refs = 0, n_other = 0;
@@ -142,10 +184,20 @@ static exam_status build_qvecs(exam_grader *g, const qsrc *src, int n, qvec *vec
         int t0 = er.token_offsets[r], t1 = er.token_offsets[r + v->n_refs];
         v->tok = copy_rows(er.tokens + (size_t)t0 * d, t1 - t0, d);
         v->tok_w = malloc((size_t)(t1 - t0 + 1) * sizeof *v->tok_w);
+        v->tok_ids = malloc((size_t)(t1 - t0 + 1) * sizeof *v->tok_ids);
+        if (v->tok_ids)
+            for (int t = t0; t < t1; t++) v->tok_ids[t - t0] = er.token_ids[t];
+        if (st == EXAM_OK) st = question_ids(g, src[i].question, v);
+        if (st != EXAM_OK) break;
         v->kp = copy_rows(eo.sentences + (size_t)o * d, v->n_kp, d);
+        v->kp_off = malloc((size_t)(v->n_refs + 1) * sizeof *v->kp_off);
+        if (v->kp_off)
+            for (int k = 0; k <= v->n_refs; k++)
+                v->kp_off[k] = src[i].kp_off ? src[i].kp_off[k] : (k == 0 ? 0 : v->n_kp);
         v->mis = copy_rows(eo.sentences + (size_t)(o + v->n_kp) * d, v->n_mis, d);
         v->question = copy_rows(eo.sentences + (size_t)(o + v->n_kp + v->n_mis) * d, 1, d);
-        if (!v->ref || !v->tok_off || !v->tok || !v->tok_w || !v->kp || !v->mis || !v->question) {
+        if (!v->ref || !v->tok_off || !v->tok || !v->tok_w || !v->tok_ids || !v->kp || !v->kp_off ||
+            !v->mis || !v->question) {
             st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
             break;
         }
@@ -227,8 +279,11 @@ exam_status exam_grader_init(const exam_bank *bank, exam_encoder *enc,
     g->q = calloc(n ? n : 1, sizeof *g->q);
     qsrc *src = calloc(n ? n : 1, sizeof *src);
     const char ***refs = calloc(n ? n : 1, sizeof *refs);
-    exam_status st =
-        (g->q && src && refs) ? EXAM_OK : exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    exam_strlist *kps = calloc(n ? n : 1, sizeof *kps);
+    int **kp_off = calloc(n ? n : 1, sizeof *kp_off);
+    exam_status st = (g->q && src && refs && kps && kp_off)
+                         ? EXAM_OK
+                         : exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     for (size_t i = 0; st == EXAM_OK && i < n; i++) {
         const exam_question *q = &bank->questions[i];
         refs[i] = question_refs(q, NULL, &src[i].n_refs);
@@ -237,8 +292,28 @@ exam_status exam_grader_init(const exam_bank *bank, exam_encoder *enc,
             break;
         }
         src[i].refs = refs[i];
-        src[i].kps = (const char *const *)q->key_points.items;
-        src[i].n_kp = (int)q->key_points.count;
+        /* the bank's key points belong to the model answer; each alternative answer brings
+         * its own sentences as key points */
+        kp_off[i] = malloc((size_t)(src[i].n_refs + 1) * sizeof *kp_off[i]);
+        if (!kp_off[i]) {
+            st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+            break;
+        }
+        kp_off[i][0] = 0;
+        for (size_t k = 0; st == EXAM_OK && k < q->key_points.count; k++)
+            st = exam_strlist_push(&kps[i], q->key_points.items[k], strlen(q->key_points.items[k]));
+        kp_off[i][1] = (int)kps[i].count;
+        for (size_t a = 0; st == EXAM_OK && a < q->alt_answers.count; a++) {
+            st = exam_bank_split_points(q->alt_answers.items[a], &kps[i]);
+            if (st == EXAM_OK && (int)kps[i].count == kp_off[i][a + 1])
+                st = exam_strlist_push(&kps[i], q->alt_answers.items[a],
+                                       strlen(q->alt_answers.items[a]));
+            kp_off[i][a + 2] = (int)kps[i].count;
+        }
+        if (st != EXAM_OK) break;
+        src[i].kps = (const char *const *)kps[i].items;
+        src[i].n_kp = (int)kps[i].count;
+        src[i].kp_off = kp_off[i];
         src[i].mis = (const char *const *)q->common_mistakes.items;
         src[i].n_mis = (int)q->common_mistakes.count;
         src[i].question = q->question;
@@ -247,7 +322,11 @@ exam_status exam_grader_init(const exam_bank *bank, exam_encoder *enc,
     if (st == EXAM_OK) st = build_qvecs(g, src, (int)n, g->q);
     g->bank_seconds = now_seconds() - t0;
     for (size_t i = 0; refs && i < n; i++) free(refs[i]);
+    for (size_t i = 0; kps && i < n; i++) exam_strlist_free(&kps[i]);
+    for (size_t i = 0; kp_off && i < n; i++) free(kp_off[i]);
     free(refs);
+    free(kps);
+    free(kp_off);
     free(src);
     if (st != EXAM_OK) {
         free(g->q);
@@ -280,7 +359,8 @@ typedef struct job_work {
     int owns;
     const char *const *kp_text;
     const char *const *mis_text;
-    exam_strlist own_kps; /* key points of an inline reference */
+    const char **ref_text; /* the reference texts, in qvec order */
+    exam_strlist own_kps;  /* key points of an inline reference */
     exam_text_signals sig;
     char *kept; /* the answer without injected sentences */
     size_t kept_len;
@@ -331,15 +411,19 @@ static exam_status prepare_job(exam_grader *g, const exam_grade_job *job, job_wo
     return EXAM_OK;
 }
 
+/* The idf-weighted mean of best[0..n) (weights given, or looked up from ids); with `demote`,
+ * tokens that occur in the question weigh nothing (0 when every token does). */
 static double weighted_mean(const float *best, const float *weights, const int32_t *ids,
-                            const exam_grader *g, int n) {
+                            const exam_grader *g, int n, const qvec *demote) {
     double num = 0, den = 0;
     for (int i = 0; i < n; i++) {
         double wgt = weights ? weights[i] : idf_of(g, ids[i]);
+        if (demote && in_question(demote, ids[i])) continue;
         num += wgt * best[i];
         den += wgt;
     }
     if (den <= 1e-9) { /* every token weighs nothing: fall back to a plain mean */
+        if (demote) return 0.0;
         num = 0;
         for (int i = 0; i < n; i++) num += best[i];
         return n ? num / n : 0.0;
@@ -354,26 +438,56 @@ static exam_status explain(exam_grader *g, job_work *w, const float *cos, int ro
     /* column layout: refs | key points | mistakes | question */
     int c_kp = v->n_refs, c_mis = c_kp + v->n_kp, c_q = c_mis + v->n_mis;
     double best_ref = -1;
+    int best_k = 0;
     for (int k = 0; k < v->n_refs; k++)
-        if (cos[k] > best_ref) best_ref = cos[k];
+        if (cos[k] > best_ref) {
+            best_ref = cos[k];
+            best_k = k;
+        }
+    const char *ref_text = w->ref_text ? w->ref_text[best_k] : NULL;
+    if (ref_text)
+        r->negation_mismatch = exam_text_has_negation(w->kept, w->kept_len) !=
+                               exam_text_has_negation(ref_text, strlen(ref_text));
     r->features.cosine = best_ref;
     r->question_cosine = cos[c_q];
     r->features.relevance = best_ref > r->question_cosine ? best_ref : r->question_cosine;
-    r->n_kp = (size_t)v->n_kp;
+    /* coverage: the best of the references' key-point coverages; the explanation lists the
+     * model answer's key points (the first reference's) */
+    r->n_kp = (size_t)v->kp_off[1];
     r->kp_best = calloc(r->n_kp ? r->n_kp : 1, sizeof *r->kp_best);
     if (!r->kp_best) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-    double cov = 0;
-    for (int k = 0; k < v->n_kp; k++) {
-        double b = -1;
-        for (int s = 0; s < rows; s++)
-            if (cos[s * cols + c_kp + k] > b) b = cos[s * cols + c_kp + k];
-        r->kp_best[k] = b;
-        cov += exam_score_coverage_step(p, b);
-        exam_strlist *dst = b >= p->coverage_threshold ? &r->covered : &r->missed;
-        exam_status st = exam_strlist_push(dst, w->kp_text[k], strlen(w->kp_text[k]));
-        if (st != EXAM_OK) return st;
+    double best_cov = 0;
+    if (v->n_refs > 1) {
+        r->n_alt = (size_t)v->n_refs - 1;
+        r->n_alt_kp = (size_t)(v->kp_off[v->n_refs] - v->kp_off[1]);
+        r->alt_kp_best = calloc(r->n_alt_kp ? r->n_alt_kp : 1, sizeof *r->alt_kp_best);
+        r->alt_kp_off = malloc((r->n_alt + 1) * sizeof *r->alt_kp_off);
+        if (!r->alt_kp_best || !r->alt_kp_off)
+            return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+        for (size_t a = 0; a <= r->n_alt; a++) r->alt_kp_off[a] = v->kp_off[a + 1] - v->kp_off[1];
     }
-    r->features.coverage = v->n_kp ? cov / v->n_kp : 0.0;
+    for (int ref = 0; ref < v->n_refs; ref++) {
+        int k0 = v->kp_off[ref], k1 = v->kp_off[ref + 1];
+        if (k1 <= k0) continue;
+        double cov = 0;
+        for (int k = k0; k < k1; k++) {
+            double b = -1;
+            for (int s = 0; s < rows; s++)
+                if (cos[s * cols + c_kp + k] > b) b = cos[s * cols + c_kp + k];
+            cov += exam_score_coverage_step(p, b);
+            if (ref > 0) {
+                r->alt_kp_best[k - v->kp_off[1]] = b;
+                continue;
+            }
+            r->kp_best[k] = b;
+            exam_strlist *dst = b >= p->coverage_threshold ? &r->covered : &r->missed;
+            exam_status st = exam_strlist_push(dst, w->kp_text[k], strlen(w->kp_text[k]));
+            if (st != EXAM_OK) return st;
+        }
+        cov /= (double)(k1 - k0);
+        if (cov > best_cov) best_cov = cov;
+    }
+    r->features.coverage = best_cov;
     /* misconceptions: a sentence closer to a common mistake than to anything in the reference */
     double mis = 0;
     int first_sentence_row = rows > 1 ? 1 : 0;
@@ -442,11 +556,23 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
             w[i].owns = 1;
             w[i].v = &w[i].own;
             w[i].kp_text = s.kps;
+            w[i].ref_text = malloc(sizeof *w[i].ref_text);
+            if (!w[i].ref_text) {
+                st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+                break;
+            }
+            w[i].ref_text[0] = job->reference;
             w[i].mis_text = s.mis;
         } else {
             w[i].v = &g->q[w[i].bq - g->bank->questions];
             w[i].kp_text = (const char *const *)w[i].bq->key_points.items;
             w[i].mis_text = (const char *const *)w[i].bq->common_mistakes.items;
+            int nr;
+            w[i].ref_text = question_refs(w[i].bq, NULL, &nr);
+            if (!w[i].ref_text) {
+                st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+                break;
+            }
         }
     }
     /* 3. embed answers (token level) and their sentences */
@@ -538,14 +664,24 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
         exam_grade_result *r = &results[pair_job[p]];
         int ai = wk->ans_index, t0 = ea.token_offsets[ai];
         int na = a_off[p + 1] - a_off[p], nb = b_off[p + 1] - b_off[p];
-        double P = weighted_mean(a_best + a_off[p], NULL, ea.token_ids + t0, g, na);
-        double R = weighted_mean(b_best + b_off[p], wk->v->tok_w + wk->v->tok_off[pair_ref[p]],
-                                 NULL, g, nb);
+        const float *rw = wk->v->tok_w + wk->v->tok_off[pair_ref[p]];
+        const int32_t *rid = wk->v->tok_ids + wk->v->tok_off[pair_ref[p]];
+        double P = weighted_mean(a_best + a_off[p], NULL, ea.token_ids + t0, g, na, NULL);
+        double R = weighted_mean(b_best + b_off[p], rw, rid, g, nb, NULL);
         double F = (P + R) > 1e-9 ? 2 * P * R / (P + R) : 0.0;
         if (pair_ref[p] == 0 || F > r->features.bert_f) {
             r->features.bert_p = P;
             r->features.bert_r = R;
             r->features.bert_f = F;
+        }
+        /* question-demoted variants: words given by the question earn nothing */
+        double Pq = weighted_mean(a_best + a_off[p], NULL, ea.token_ids + t0, g, na, wk->v);
+        double Rq = weighted_mean(b_best + b_off[p], rw, rid, g, nb, wk->v);
+        double Fq = (Pq + Rq) > 1e-9 ? 2 * Pq * Rq / (Pq + Rq) : 0.0;
+        if (pair_ref[p] == 0 || Fq > r->demoted_f) {
+            r->demoted_p = Pq;
+            r->demoted_r = Rq;
+            r->demoted_f = Fq;
         }
     }
     /* 5. sentence-level cosines, key points, misconceptions, score */
@@ -629,6 +765,7 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
         free(w[i].kept);
         exam_spans_free(&w[i].sentences);
         exam_strlist_free(&w[i].own_kps);
+        free(w[i].ref_text);
         if (w[i].owns) qvec_free(&w[i].own);
     }
     for (int k = 0; sent_copies && k < n_sent; k++) free(sent_copies[k]);

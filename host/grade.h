@@ -48,14 +48,21 @@ typedef struct exam_grade_result {
     double score;            /* 0..10 */
     double model_score;      /* the logistic part before penalties */
     exam_features features;
-    double question_cosine; /* answer vs the question text */
-    double *kp_best;        /* best match of each key point, n_kp entries */
+    double question_cosine;                 /* answer vs the question text */
+    double demoted_p, demoted_r, demoted_f; /* token matching without the question's words */
+    double *kp_best;                        /* best match of each key point, n_kp entries */
     size_t n_kp;
+    double *alt_kp_best; /* the same for the alternative answers' key points, in order */
+    size_t n_alt_kp;
+    int *alt_kp_off; /* alternative a owns alt_kp_best[alt_kp_off[a] .. alt_kp_off[a+1]-1] */
+    size_t n_alt;
     exam_strlist covered;
     exam_strlist missed;
     exam_strlist misconceptions; /* common mistakes the answer states */
     exam_strlist flags;          /* "empty", "non_answer", "off_topic", "keyword_stuffing",
                                     "copied_question", "prompt_injection", "misconception" */
+    int negation_mismatch;       /* the answer negates where its closest reference does not, or
+                                    the other way round */
     double stuffing;
     double copy_ratio;
     size_t novel_words;

@@ -22,6 +22,8 @@ void exam_grade_job_free(exam_grade_job *job) {
 
 void exam_grade_result_free(exam_grade_result *r) {
     free(r->kp_best);
+    free(r->alt_kp_best);
+    free(r->alt_kp_off);
     exam_strlist_free(&r->covered);
     exam_strlist_free(&r->missed);
     exam_strlist_free(&r->misconceptions);
@@ -175,11 +177,25 @@ json_t *exam_grade_result_to_json(const exam_grade_job *job, const exam_grade_re
     json_t *kp = json_array();
     for (size_t i = 0; kp && i < r->n_kp; i++) json_array_append_new(kp, num4(r->kp_best[i]));
     ok &= kp && json_object_set_new(o, "key_point_scores", kp) == 0;
+    if (r->n_alt) {
+        json_t *alt = json_array();
+        for (size_t a = 0; alt && a < r->n_alt; a++) {
+            json_t *one = json_array();
+            for (int k = r->alt_kp_off[a]; one && k < r->alt_kp_off[a + 1]; k++)
+                json_array_append_new(one, num4(r->alt_kp_best[k]));
+            json_array_append_new(alt, one);
+        }
+        ok &= alt && json_object_set_new(o, "alt_key_point_scores", alt) == 0;
+    }
     json_t *sig = json_object();
     if (sig) {
         json_object_set_new(sig, "model_score", num4(r->model_score));
         json_object_set_new(sig, "relevance", num4(r->features.relevance));
         json_object_set_new(sig, "question_cosine", num4(r->question_cosine));
+        json_object_set_new(sig, "demoted_p", num4(r->demoted_p));
+        json_object_set_new(sig, "demoted_r", num4(r->demoted_r));
+        json_object_set_new(sig, "demoted_f", num4(r->demoted_f));
+        json_object_set_new(sig, "negation_mismatch", json_integer(r->negation_mismatch));
         json_object_set_new(sig, "stuffing", num4(r->stuffing));
         json_object_set_new(sig, "copy_ratio", num4(r->copy_ratio));
         json_object_set_new(sig, "novel_words", json_integer((json_int_t)r->novel_words));

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 static const char *const function_words[] = {
     "a",       "about",   "above",   "after",   "again",   "against", "all",     "also",
     "am",      "an",      "and",     "any",     "are",     "as",      "at",      "be",
@@ -36,6 +38,29 @@ int exam_is_function_word(const char *w, size_t n) {
     return 0;
 }
 
+int exam_text_has_negation(const char *text, size_t len) {
+    static const char *const neg[] = {"not",     "no",  "never",  "none",   "nothing",
+                                      "neither", "nor", "cannot", "nobody", "nowhere"};
+    char *folded;
+    if (exam_text_fold(text, len, &folded) != EXAM_OK) return 0;
+    exam_spans words = {0};
+    int found = 0;
+    if (exam_split_words(folded, strlen(folded), &words) == EXAM_OK) {
+        for (size_t i = 0; !found && i < words.count; i++) {
+            const char *w = folded + words.items[i].start;
+            size_t n = words.items[i].end - words.items[i].start;
+            if (n > 3 && (memcmp(w + n - 3, "n't", 3) == 0 ||
+                          (n > 5 && memcmp(w + n - 5, "n\xE2\x80\x99t", 5) == 0)))
+                found = 1;
+            for (size_t k = 0; !found && k < COUNT(neg); k++)
+                if (strlen(neg[k]) == n && memcmp(neg[k], w, n) == 0) found = 1;
+        }
+    }
+    exam_spans_free(&words);
+    free(folded);
+    return found;
+}
+
 void exam_text_signals_free(exam_text_signals *s) {
     exam_spans_free(&s->injection);
     memset(s, 0, sizeof *s);
@@ -46,8 +71,6 @@ static int contains_any(const char *hay, const char *const *needles, size_t n) {
         if (strstr(hay, needles[i])) return 1;
     return 0;
 }
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Does verb occur in s as an instruction: at the start of the sentence (after an optional
  * "please", "now", "just", "so", "and" or "then") or after "you", "please", "must",

@@ -39,6 +39,10 @@ void exam_text_signals_free(exam_text_signals *s);
 exam_status exam_text_signals_strip(const exam_text_signals *s, const char *answer, size_t len,
                                     char **out, size_t *out_len);
 
+/* 1 when text[0..len) contains a negation: not, no, never, none, nothing, neither, nor,
+ * cannot, or a word ending in n't. */
+int exam_text_has_negation(const char *text, size_t len);
+
 /* 1 when the lowercased word w[0..n) is an English function word (articles, pronouns,
  * auxiliaries, prepositions, conjunctions, common adverbs). */
 int exam_is_function_word(const char *w, size_t n);

@@ -127,7 +127,7 @@ static void collected_free(collected *c) {
 static int emit(FILE *out, collected *all, json_t *result, const char *answer) {
     if (!result) return 0;
     if (out) {
-        char *s = json_dumps(result, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *s = json_dumps(result, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         if (!s) {
             json_decref(result);
             return 0;

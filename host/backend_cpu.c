@@ -2,6 +2,8 @@
  * threaded with OpenMP. It is both the default on machines without a GPU and the test oracle. */
 #include "backend_cpu.h"
 
+#include "fastmath.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -155,9 +157,11 @@ static exam_status cpu_bias_gelu(exam_backend *be, exam_buffer *x, const exam_bu
 #pragma omp parallel for schedule(static)
     for (int r = 0; r < rows; r++) {
         float *v = F(x) + (size_t)r * cols;
+        const float *b = CF(bias);
+#pragma omp simd
         for (int c = 0; c < cols; c++) {
-            float u = v[c] + CF(bias)[c];
-            v[c] = 0.5f * u * (1.0f + erff(u * inv_sqrt2));
+            float u = v[c] + b[c];
+            v[c] = 0.5f * u * (1.0f + exam_fast_erff(u * inv_sqrt2));
         }
     }
     return EXAM_OK;
@@ -192,8 +196,9 @@ static void attend_row(const float *q, const float *k0, const float *v0, size_t 
         if (s > max) max = s;
     }
     float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
     for (int j = 0; j < len; j++) {
-        scores[j] = expf(scores[j] - max);
+        scores[j] = exam_fast_expf(scores[j] - max);
         sum += scores[j];
     }
     float inv = 1.0f / sum;

@@ -277,7 +277,10 @@ exam_status exam_import_tables(exam_doc *d, int *found) {
         if (d->lines[i].used || d->lines[i].s[0] != '|' || !is_separator_row(d->lines[i + 1].s))
             continue;
         size_t end = i + 2;
-        while (end < d->n_lines && d->lines[end].s[0] == '|') end++;
+        /* rows run until a non-row line or the header of the next table */
+        while (end < d->n_lines && d->lines[end].s[0] == '|' &&
+               !(end + 1 < d->n_lines && is_separator_row(d->lines[end + 1].s)))
+            end++;
         char header[512];
         snprintf(header, sizeof header, "%s", d->lines[i].s);
         char *hcells[8];
@@ -368,7 +371,7 @@ static label_kind label_of(const char *s, const char **rest) {
 /* A short title line ("Study Plan") that ends the previous block. */
 static int is_heading(const exam_doc_line *l) {
     if (l->blank || l->s[0] == ' ' || l->s[0] == '|') return 0;
-    if (ends_with_punct(l->s, l->n)) return 0;
+    if (ends_with_punct(l->s, l->n) || strpbrk(l->s, ".:;(?!")) return 0;
     if (isdigit((unsigned char)l->s[0])) return 0;
     return count_words(l->s) <= 5;
 }

@@ -179,6 +179,16 @@ static int ends_with_abbreviation(const char *text, size_t dot) {
     return is_abbreviation(text + b, dot - b);
 }
 
+/* Is text[start..dot) (spaces aside) just a list number such as "12"? */
+static int is_list_number(const char *text, size_t start, size_t dot) {
+    while (start < dot && (text[start] == ' ' || text[start] == '\t' || text[start] == '\n'))
+        start++;
+    if (start == dot || dot - start > 3) return 0;
+    for (size_t k = start; k < dot; k++)
+        if (text[k] < '0' || text[k] > '9') return 0;
+    return 1;
+}
+
 static int is_bullet_cp(int32_t cp) {
     return cp == '-' || cp == '*' || cp == 0x2022 || cp == 0x00B7 || cp == 0x25AA || cp == 0x25CF ||
            cp == 0x2013 || cp == 0x2014 || cp == 0x25E6;
@@ -286,6 +296,7 @@ exam_status exam_split_sentences(const char *text, size_t len, exam_spans *out) 
                 boundary = !is_lower_cp(c3) && c3 != '\n';
                 if (boundary && cp == '.' && j == next && ends_with_abbreviation(text, i))
                     boundary = 0;
+                if (boundary && cp == '.' && is_list_number(text, start, i)) boundary = 0;
             }
             if (boundary) {
                 exam_status st = push_sentence(text, start, j, out);

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Fits the score's defaults on SemEval-2013 Task 7 training data, with 5-fold cross-validation.
+
+    tools/fit_score.py RESULTS.jsonl... [--write-header host/score_defaults.h]
+
+RESULTS are what `examiner grade` wrote for the jobs of tools/semeval_jobs.py (their meta
+carries the corpus and the label); the features are therefore computed by our C code, and
+nothing here touches text. It fits what host/score.c combines:
+
+    z = bias + w_cos*cosine + w_p*bert_p + w_r*bert_r + w_f*bert_f + w_cov*coverage(tau)
+              - w_neg*negation_mismatch          (every w >= 0: the score is monotone)
+    score = 10 * sigmoid(z)
+
+by maximum likelihood for "correct" vs "not correct" with non-negative weights (L-BFGS-B, a
+small L2 penalty), choosing the coverage threshold tau and soft-step width from a grid inside
+each training fold. Coverage is recomputed here from the per-key-point best matches the
+results carry, exactly as host/score.c does. Reported: per-feature ROC AUC per corpus, and the
+cross-validated AUC of the fitted score per corpus for two splits: 5 folds grouped by question
+(questions unseen in training) and 5 stratified folds over answers (answers unseen). The final
+defaults are fitted on all the training data and printed as C #defines (or written into the
+header between its FITTED markers).
+
+Needs numpy and scipy (the project's reference environment has them).
+"""
+import argparse
+import json
+import sys
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.stats import rankdata
+
+TAUS = [0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70, 0.75]
+WIDTHS = [0.0, 0.1, 0.2, 0.3]
+SEED = 20131
+L2 = 1e-3
+
+
+def auc(score, y):
+    r = rankdata(score)
+    n1 = y.sum()
+    n0 = len(y) - n1
+    return float((r[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def step(sim, tau, width):
+    if width <= 0:
+        return (sim >= tau).astype(float)
+    return np.clip((sim - tau) / width + 0.5, 0.0, 1.0)
+
+
+def coverage(rows, tau, width):
+    out = np.zeros(len(rows))
+    for i, r in enumerate(rows):
+        groups = [r.get("key_point_scores") or []] + (r.get("alt_key_point_scores") or [])
+        best = 0.0
+        for g in groups:
+            if g:
+                best = max(best, float(step(np.array(g), tau, width).mean()))
+        out[i] = best
+    return out
+
+
+def load(paths):
+    rows = []
+    for p in paths:
+        with open(p) as f:
+            for line in f:
+                r = json.loads(line)
+                if "error" in r or "meta" not in r:
+                    continue
+                rows.append(r)
+    return rows
+
+
+def matrix(rows, names, cov):
+    cols = []
+    for n in names:
+        if n == "coverage":
+            cols.append(cov)
+        elif n in rows[0]["features"]:
+            cols.append(np.array([r["features"][n] for r in rows], float))
+        else:
+            cols.append(np.array([r["signals"][n] for r in rows], float))
+    return np.stack(cols, 1)
+
+
+def fit(X, y, signs):
+    """Logistic regression with sign-constrained weights: w_j * sign_j >= 0."""
+    Xs = X * signs  # fit non-negative weights on sign-flipped columns
+
+    def loss(theta):
+        b, w = theta[0], theta[1:]
+        z = b + Xs @ w
+        p = 1 / (1 + np.exp(-z))
+        ll = np.sum(np.logaddexp(0, z) - y * z) / len(y) + L2 * np.sum(w * w)
+        g = np.concatenate([[np.mean(p - y)], Xs.T @ (p - y) / len(y) + 2 * L2 * w])
+        return ll, g
+
+    theta0 = np.zeros(X.shape[1] + 1)
+    bounds = [(None, None)] + [(0, None)] * X.shape[1]
+    res = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
+    return res.x[0], res.x[1:] * signs, res.fun
+
+
+def predict(b, w, X):
+    return 1 / (1 + np.exp(-(b + X @ w)))
+
+
+def fit_with_grid(rows, y, names, signs):
+    best = None
+    for tau in TAUS:
+        for width in WIDTHS:
+            X = matrix(rows, names, coverage(rows, tau, width))
+            b, w, nll = fit(X, y, signs)
+            if best is None or nll < best[0]:
+                best = (nll, tau, width, b, w)
+    return best[1:]
+
+
+def folds_grouped(groups, k, rng):
+    uniq = sorted(set(groups))
+    rng.shuffle(uniq)
+    fold_of = {g: i % k for i, g in enumerate(uniq)}
+    return np.array([fold_of[g] for g in groups])
+
+
+def folds_stratified(y, k, rng):
+    f = np.zeros(len(y), int)
+    for cls in (0, 1):
+        idx = np.where(y == cls)[0]
+        rng.shuffle(idx)
+        f[idx] = np.arange(len(idx)) % k
+    return f
+
+
+def cross_validate(rows, y, corpus, names, signs, fold):
+    pred = np.zeros(len(y))
+    for k in range(5):
+        tr = np.where(fold != k)[0]
+        te = np.where(fold == k)[0]
+        tau, width, b, w = fit_with_grid([rows[i] for i in tr], y[tr], names, signs)
+        Xte = matrix([rows[i] for i in te], names, coverage([rows[i] for i in te], tau, width))
+        pred[te] = predict(b, w, Xte)
+    return {c: auc(pred[corpus == c], y[corpus == c]) for c in sorted(set(corpus))}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("results", nargs="+")
+    ap.add_argument("--write-header")
+    ap.add_argument("--features", default="cosine,bert_p,bert_r,bert_f,coverage,negation_mismatch")
+    args = ap.parse_args()
+    rows = load(args.results)
+    y = np.array([r["meta"]["correct"] for r in rows])
+    corpus = np.array([r["meta"]["corpus"] for r in rows])
+    qid = [r["meta"]["question"] for r in rows]
+    names = args.features.split(",")
+    signs = np.array([-1.0 if n in ("negation_mismatch", "misconception", "question_cosine") else 1.0 for n in names])
+    print("answers: %d (%s)" % (len(y), ", ".join("%s %d, %d correct" % (c, (corpus == c).sum(), y[corpus == c].sum()) for c in sorted(set(corpus)))))
+
+    print("\nper-feature ROC AUC (correct vs not), all training answers")
+    cov60 = coverage(rows, 0.6, 0.2)
+    extra = ["demoted_p", "demoted_r", "demoted_f", "question_cosine", "negation_mismatch", "copy_ratio"]
+    allnames = ["cosine", "bert_p", "bert_r", "bert_f", "coverage"] + [e for e in extra if e in rows[0]["signals"]]
+    X = matrix(rows, allnames, cov60)
+    print("%-18s" % "feature" + "".join("%14s" % c for c in sorted(set(corpus))))
+    for j, n in enumerate(allnames):
+        print("%-18s" % n + "".join("%14.4f" % auc(X[corpus == c, j], y[corpus == c]) for c in sorted(set(corpus))))
+
+    rng = np.random.default_rng(SEED)
+    g = cross_validate(rows, y, corpus, names, signs, folds_grouped(qid, 5, rng))
+    s = cross_validate(rows, y, corpus, names, signs, folds_stratified(y, 5, rng))
+    print("\n5-fold cross-validated AUC of the fitted score (features: %s)" % ",".join(names))
+    print("%-28s" % "split" + "".join("%14s" % c for c in sorted(g)))
+    print("%-28s" % "grouped by question" + "".join("%14.4f" % g[c] for c in sorted(g)))
+    print("%-28s" % "stratified over answers" + "".join("%14.4f" % s[c] for c in sorted(s)))
+
+    tau, width, b, w = fit_with_grid(rows, y, names, signs)
+    final = predict(b, w, matrix(rows, names, coverage(rows, tau, width)))
+    print("\nfitted on all training data: tau=%.2f width=%.2f bias=%.4f" % (tau, width, b))
+    for n, v in zip(names, w):
+        print("  w_%-18s %.4f" % (n, v))
+    print("in-sample AUC: " + ", ".join("%s %.4f" % (c, auc(final[corpus == c], y[corpus == c])) for c in sorted(set(corpus))))
+
+    weights = dict(zip(names, w))
+    block = ["/* FITTED: written by tools/fit_score.py; do not edit by hand */",
+             "#define EXAM_SCORE_BIAS (%.4f)" % b]
+    for n, macro in (("cosine", "W_COSINE"), ("bert_p", "W_BERT_P"), ("bert_r", "W_BERT_R"),
+                     ("bert_f", "W_BERT_F"), ("coverage", "W_COVERAGE")):
+        block.append("#define EXAM_SCORE_%s %.4f" % (macro, weights.get(n, 0.0)))
+    block.append("#define EXAM_SCORE_W_NEGATION %.4f" % -weights.get("negation_mismatch", 0.0))
+    block.append("#define EXAM_SCORE_COVERAGE_THRESHOLD %.2f" % tau)
+    block.append("#define EXAM_SCORE_COVERAGE_WIDTH %.2f" % width)
+    block.append("/* cross-validated AUC, grouped by question: %s; stratified over answers: %s */" % (
+        ", ".join("%s %.4f" % (c, g[c]) for c in sorted(g)), ", ".join("%s %.4f" % (c, s[c]) for c in sorted(s))))
+    block.append("/* END FITTED */")
+    text = "\n".join(block)
+    print("\n" + text)
+    if args.write_header:
+        with open(args.write_header) as f:
+            h = f.read()
+        a = h.index("/* FITTED:")
+        z = h.index("/* END FITTED */") + len("/* END FITTED */")
+        with open(args.write_header, "w") as f:
+            f.write(h[:a] + text + h[z:])
+        print("wrote " + args.write_header)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -448,6 +448,7 @@ static exam_status explain(exam_grader *g, job_work *w, const float *cos, int ro
     if (ref_text)
         r->negation_mismatch = exam_text_has_negation(w->kept, w->kept_len) !=
                                exam_text_has_negation(ref_text, strlen(ref_text));
+    r->features.negation_mismatch = r->negation_mismatch;
     r->features.cosine = best_ref;
     r->question_cosine = cos[c_q];
     r->features.relevance = best_ref > r->question_cosine ? best_ref : r->question_cosine;

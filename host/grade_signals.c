@@ -225,6 +225,7 @@ exam_status exam_text_signals_strip(const exam_text_signals *s, const char *answ
         if (i < s->injection.count) {
             pos = s->injection.items[i].end;
             if (k > 0 && buf[k - 1] != ' ' && buf[k - 1] != '\n') buf[k++] = ' ';
+            while (k > 0 && pos < len && (answer[pos] == ' ' || answer[pos] == '\t')) pos++;
         }
     }
     buf[k] = '\0';

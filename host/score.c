@@ -14,6 +14,7 @@ exam_score_params exam_score_default_params(void) {
         .w_bert_f = EXAM_SCORE_W_BERT_F,
         .w_coverage = EXAM_SCORE_W_COVERAGE,
         .w_misconception = EXAM_SCORE_W_MISCONCEPTION,
+        .w_negation = EXAM_SCORE_W_NEGATION,
         .coverage_threshold = EXAM_SCORE_COVERAGE_THRESHOLD,
         .coverage_width = EXAM_SCORE_COVERAGE_WIDTH,
         .misconception_threshold = EXAM_SCORE_MISCONCEPTION_THRESHOLD,
@@ -34,7 +35,7 @@ static double clamp01(double x) {
 double exam_score_model(const exam_score_params *p, const exam_features *f) {
     double z = p->bias + p->w_cosine * f->cosine + p->w_bert_p * f->bert_p +
                p->w_bert_r * f->bert_r + p->w_bert_f * f->bert_f + p->w_coverage * f->coverage -
-               p->w_misconception * f->misconception;
+               p->w_misconception * f->misconception - p->w_negation * f->negation_mismatch;
     return 10.0 / (1.0 + exp(-z));
 }
 

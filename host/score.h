@@ -5,14 +5,16 @@
 
 /* The similarity features of one answer (all in -1..1 or 0..1). */
 typedef struct exam_features {
-    double cosine;        /* answer vs best reference, sentence embeddings */
-    double bert_p;        /* idf-weighted greedy token matching, candidate side */
-    double bert_r;        /* ... reference side */
-    double bert_f;        /* harmonic mean of the two */
-    double coverage;      /* soft share of key points matched by some answer sentence */
-    double misconception; /* how much more an answer sentence matches a common mistake than
-                             the reference (0 when none does) */
-    double relevance;     /* max(cosine, cosine with the question text) */
+    double cosine;            /* answer vs best reference, sentence embeddings */
+    double bert_p;            /* idf-weighted greedy token matching, candidate side */
+    double bert_r;            /* ... reference side */
+    double bert_f;            /* harmonic mean of the two */
+    double coverage;          /* soft share of key points matched by some answer sentence */
+    double misconception;     /* how much more an answer sentence matches a common mistake than
+                                 the reference (0 when none does) */
+    double relevance;         /* max(cosine, cosine with the question text) */
+    double negation_mismatch; /* 1 when the answer negates and its closest reference does not,
+                                 or the other way round; else 0 */
 } exam_features;
 
 /* What the text signals contribute (see grade_signals.h). */
@@ -30,6 +32,7 @@ typedef struct exam_score_params {
     double bias;
     double w_cosine, w_bert_p, w_bert_r, w_bert_f, w_coverage; /* all >= 0 */
     double w_misconception;                                    /* >= 0, subtracted */
+    double w_negation;                                         /* >= 0, subtracted */
     double coverage_threshold;      /* a key point is covered when its best match reaches this */
     double coverage_width;          /* width of the soft step around the threshold */
     double misconception_threshold; /* a sentence must match a mistake at least this well */
@@ -54,8 +57,8 @@ double exam_score_copy_factor(const exam_score_params *p, double copy_ratio, dou
 
 /* The final score, 0..10, rounded to 0.01: 0 for empty answers and for answers that were only
  * injected instructions; otherwise the model score times the off-topic, stuffing and copy
- * factors. Non-decreasing in every feature but misconception, non-increasing in misconception,
- * stuffing and copy_ratio, non-decreasing in novel_words and relevance. */
+ * factors. Non-decreasing in every feature but misconception and negation_mismatch, non-increasing
+ * in those and in stuffing and copy_ratio, non-decreasing in novel_words and relevance. */
 double exam_score_combine(const exam_score_params *p, const exam_features *f,
                           const exam_score_signals *s);
 

@@ -1,5 +1,5 @@
-/* The grader: bank embedding cache and idf, answer embedding, similarity features through the
- * backend, score and explanation (see grade.h). */
+/* The grader: answer embedding, similarity features through the backend, score and
+ * explanation (see grade.h); the question vectors live in grade_vectors.c. */
 #include "grade.h"
 
 #include <math.h>
@@ -8,39 +8,10 @@
 #include <time.h>
 
 #include "grade_signals.h"
+#include "grade_vectors.h"
 #include "similarity.h"
 #include "text_split.h"
 #include "tokenizer.h"
-
-/* The embeddings of one question's texts. */
-typedef struct qvec {
-    int n_refs;
-    float *ref;       /* [n_refs × dim] */
-    int *tok_off;     /* [n_refs + 1] rows of tok per reference */
-    float *tok;       /* reference token rows */
-    float *tok_w;     /* idf weight of each token row */
-    int32_t *tok_ids; /* wordpiece id of each token row */
-    int32_t *q_ids;   /* sorted distinct wordpiece ids of the question text */
-    int n_q_ids;
-    int n_kp;
-    float *kp;   /* [n_kp × dim]: every reference's key points, the first reference's first */
-    int *kp_off; /* [n_refs + 1]: reference r owns key points kp_off[r] .. kp_off[r+1]-1 */
-    int n_mis;
-    float *mis;      /* [n_mis × dim] */
-    float *question; /* [dim], zero when there is no question text */
-} qvec;
-
-/* The texts a qvec is built from. */
-typedef struct qsrc {
-    const char *const *refs;
-    int n_refs;
-    const char *const *kps;
-    int n_kp;
-    const int *kp_off; /* per reference (n_refs + 1), or NULL: all belong to the first */
-    const char *const *mis;
-    int n_mis;
-    const char *question;
-} qsrc;
 
 struct exam_grader {
     const exam_bank *bank;
@@ -48,10 +19,8 @@ struct exam_grader {
     exam_backend *be;
     int dim;
     exam_score_params params;
-    qvec *q;    /* one per bank question */
-    float *idf; /* per vocabulary id */
-    int32_t vocab;
-    float idf_unseen;
+    exam_bank_vectors bv; /* one exam_qvec per bank question, and the idf */
+    int from_cache;
     double bank_seconds;
     double encode_seconds;
 };
@@ -62,20 +31,6 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void qvec_free(qvec *v) {
-    free(v->ref);
-    free(v->tok_off);
-    free(v->tok);
-    free(v->tok_w);
-    free(v->tok_ids);
-    free(v->q_ids);
-    free(v->kp);
-    free(v->kp_off);
-    free(v->mis);
-    free(v->question);
-    memset(v, 0, sizeof *v);
-}
-
 double exam_grader_bank_seconds(const exam_grader *g) {
     return g->bank_seconds;
 }
@@ -84,189 +39,9 @@ double exam_grader_encode_seconds(const exam_grader *g) {
     return g->encode_seconds;
 }
 
-static exam_status encode(exam_grader *g, const char *const *texts, int n, int want_tokens,
-                          exam_embeddings *out) {
-    memset(out, 0, sizeof *out);
-    if (n == 0) return EXAM_OK;
-    size_t *lens = malloc((size_t)n * sizeof *lens);
-    if (!lens) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < n; i++) lens[i] = strlen(texts[i]);
-    exam_encode_options o = exam_encode_default_options();
-    o.long_mode = EXAM_LONG_WINDOW; /* nothing a candidate wrote is cut off */
-    o.want_tokens = want_tokens;
-    double t0 = now_seconds();
-    exam_status st = exam_encoder_encode(g->enc, texts, lens, n, &o, out);
-    g->encode_seconds += now_seconds() - t0;
-    free(lens);
-    return st;
-}
-
-static float *copy_rows(const float *src, int rows, int dim) {
-    size_t bytes = (size_t)(rows > 0 ? rows : 1) * (size_t)dim * sizeof(float);
-    float *d = calloc(1, bytes);
-    if (d && rows > 0) memcpy(d, src, (size_t)rows * dim * sizeof(float));
-    return d;
-}
-
-static float idf_of(const exam_grader *g, int32_t id) {
-    return (id >= 0 && id < g->vocab && g->idf) ? g->idf[id] : g->idf_unseen;
-}
-
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* The sorted distinct wordpiece ids of the question text, for question demoting. */
-static exam_status question_ids(exam_grader *g, const char *question, qvec *v) {
-    v->q_ids = NULL;
-    v->n_q_ids = 0;
-    if (!question || !*question) return EXAM_OK;
-    exam_tokens t = {0};
-    exam_status st =
-        exam_tokenizer_encode(exam_encoder_tokenizer(g->enc), question, strlen(question), &t);
-    if (st == EXAM_OK && t.count) {
-        v->q_ids = malloc(t.count * sizeof *v->q_ids);
-        if (!v->q_ids)
-            st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-        else {
-            memcpy(v->q_ids, t.ids, t.count * sizeof *v->q_ids);
-            qsort(v->q_ids, t.count, sizeof *v->q_ids, cmp_i32);
-            int k = 0;
-            for (size_t i = 0; i < t.count; i++)
-                if (k == 0 || v->q_ids[k - 1] != v->q_ids[i]) v->q_ids[k++] = v->q_ids[i];
-            v->n_q_ids = k;
-        }
-    }
-    exam_tokens_free(&t);
-    return st;
-}
-
-static int in_question(const qvec *v, int32_t id) {
-    return v->n_q_ids && bsearch(&id, v->q_ids, (size_t)v->n_q_ids, sizeof id, cmp_i32) != NULL;
-}
-
-/* Embeds the texts of n sources into vecs[0..n). Token weights use g->idf when it is set. */
-static exam_status build_qvecs(exam_grader *g, const qsrc *src, int n, qvec *vecs) {
-    int n_refs = 0, n_other = 0;
-    for (int i = 0; i < n; i++) {
-        n_refs += src[i].n_refs;
-        n_other += src[i].n_kp + src[i].n_mis + 1;
-    }
-    const char **refs = malloc((size_t)(n_refs + 1) * sizeof *refs);
-    const char **other = malloc((size_t)(n_other + 1) * sizeof *other);
-    exam_embeddings er = {0}, eo = {0};
-    exam_status st = EXAM_OK;
-    if (!refs || !other) {
-        st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    int r = 0, o = 0;
-    for (int i = 0; i < n; i++) {
-        for (int k = 0; k < src[i].n_refs; k++) refs[r++] = src[i].refs[k];
-        for (int k = 0; k < src[i].n_kp; k++) other[o++] = src[i].kps[k];
-        for (int k = 0; k < src[i].n_mis; k++) other[o++] = src[i].mis[k];
-        other[o++] = src[i].question && *src[i].question ? src[i].question : "";
-    }
-    if ((st = encode(g, refs, n_refs, 1, &er)) != EXAM_OK) goto done;
-    if ((st = encode(g, other, n_other, 0, &eo)) != EXAM_OK) goto done;
-    int d = g->dim;
-    r = 0;
-    o = 0;
-    for (int i = 0; i < n && st == EXAM_OK; i++) {
-        qvec *v = &vecs[i];
-        memset(v, 0, sizeof *v);
-        v->n_refs = src[i].n_refs;
-        v->n_kp = src[i].n_kp;
-        v->n_mis = src[i].n_mis;
-        v->ref = copy_rows(er.sentences + (size_t)r * d, v->n_refs, d);
-        v->tok_off = malloc((size_t)(v->n_refs + 1) * sizeof *v->tok_off);
-        int t0 = er.token_offsets[r], t1 = er.token_offsets[r + v->n_refs];
-        v->tok = copy_rows(er.tokens + (size_t)t0 * d, t1 - t0, d);
-        v->tok_w = malloc((size_t)(t1 - t0 + 1) * sizeof *v->tok_w);
-        v->tok_ids = malloc((size_t)(t1 - t0 + 1) * sizeof *v->tok_ids);
-        if (v->tok_ids)
-            for (int t = t0; t < t1; t++) v->tok_ids[t - t0] = er.token_ids[t];
-        if (st == EXAM_OK) st = question_ids(g, src[i].question, v);
-        if (st != EXAM_OK) break;
-        v->kp = copy_rows(eo.sentences + (size_t)o * d, v->n_kp, d);
-        v->kp_off = malloc((size_t)(v->n_refs + 1) * sizeof *v->kp_off);
-        if (v->kp_off)
-            for (int k = 0; k <= v->n_refs; k++)
-                v->kp_off[k] = src[i].kp_off ? src[i].kp_off[k] : (k == 0 ? 0 : v->n_kp);
-        v->mis = copy_rows(eo.sentences + (size_t)(o + v->n_kp) * d, v->n_mis, d);
-        v->question = copy_rows(eo.sentences + (size_t)(o + v->n_kp + v->n_mis) * d, 1, d);
-        if (!v->ref || !v->tok_off || !v->tok || !v->tok_w || !v->tok_ids || !v->kp || !v->kp_off ||
-            !v->mis || !v->question) {
-            st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-            break;
-        }
-        if (!src[i].question || !*src[i].question)
-            memset(v->question, 0, (size_t)d * sizeof(float));
-        for (int k = 0; k <= v->n_refs; k++) v->tok_off[k] = er.token_offsets[r + k] - t0;
-        for (int t = t0; t < t1; t++) v->tok_w[t - t0] = idf_of(g, er.token_ids[t]);
-        r += v->n_refs;
-        o += v->n_kp + v->n_mis + 1;
-    }
-    /* idf is computed from the bank's references the first time (g->idf still NULL) */
-    if (st == EXAM_OK && !g->idf) {
-        int32_t vocab = exam_tokenizer_vocab_size(exam_encoder_tokenizer(g->enc));
-        float *df = calloc((size_t)vocab, sizeof *df);
-        int *seen = malloc((size_t)vocab * sizeof *seen);
-        if (!df || !seen) {
-            free(df);
-            free(seen);
-            st = exam_error_set(EXAM_ERR_NOMEM, "out of memory for idf");
-            goto done;
-        }
-        for (int32_t k = 0; k < vocab; k++) seen[k] = -1;
-        for (int t = 0; t < n_refs; t++)
-            for (int j = er.token_offsets[t]; j < er.token_offsets[t + 1]; j++) {
-                int32_t id = er.token_ids[j];
-                if (id >= 0 && id < vocab && seen[id] != t) {
-                    seen[id] = t;
-                    df[id] += 1.0f;
-                }
-            }
-        free(seen);
-        /* BERTScore's idf: ln((N + 1) / (df + 1)) over the N reference texts */
-        double N = n_refs;
-        for (int32_t k = 0; k < vocab; k++) df[k] = (float)log((N + 1.0) / (df[k] + 1.0));
-        g->idf = df;
-        g->vocab = vocab;
-        g->idf_unseen = (float)log(N + 1.0);
-        r = 0;
-        for (int i = 0; i < n; i++) {
-            int t0 = er.token_offsets[r];
-            int t1 = er.token_offsets[r + vecs[i].n_refs];
-            for (int t = t0; t < t1; t++) vecs[i].tok_w[t - t0] = idf_of(g, er.token_ids[t]);
-            r += vecs[i].n_refs;
-        }
-    }
-done:
-    if (st != EXAM_OK)
-        for (int i = 0; i < n; i++) qvec_free(&vecs[i]);
-    exam_embeddings_free(&er);
-    exam_embeddings_free(&eo);
-    free(refs);
-    free(other);
-    return st;
-}
-
-/* The reference texts of a bank question: its answer and alternatives. */
-static const char **question_refs(const exam_question *q, const char *override, int *n) {
-    const char **refs = malloc((q->alt_answers.count + 1) * sizeof *refs);
-    if (!refs) return NULL;
-    int k = 0;
-    refs[k++] = override ? override : q->answer;
-    if (!override)
-        for (size_t i = 0; i < q->alt_answers.count; i++) refs[k++] = q->alt_answers.items[i];
-    *n = k;
-    return refs;
-}
-
 exam_status exam_grader_init(const exam_bank *bank, exam_encoder *enc,
-                             const exam_score_params *params, exam_grader **out) {
+                             const exam_score_params *params, const char *cache_dir,
+                             exam_grader **out) {
     *out = NULL;
     exam_grader *g = calloc(1, sizeof *g);
     if (!g) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
@@ -275,77 +50,34 @@ exam_status exam_grader_init(const exam_bank *bank, exam_encoder *enc,
     g->be = exam_encoder_backend(enc);
     g->dim = exam_encoder_dim(enc);
     g->params = params ? *params : exam_score_default_params();
-    size_t n = bank->count;
-    g->q = calloc(n ? n : 1, sizeof *g->q);
-    qsrc *src = calloc(n ? n : 1, sizeof *src);
-    const char ***refs = calloc(n ? n : 1, sizeof *refs);
-    exam_strlist *kps = calloc(n ? n : 1, sizeof *kps);
-    int **kp_off = calloc(n ? n : 1, sizeof *kp_off);
-    exam_status st = (g->q && src && refs && kps && kp_off)
-                         ? EXAM_OK
-                         : exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; st == EXAM_OK && i < n; i++) {
-        const exam_question *q = &bank->questions[i];
-        refs[i] = question_refs(q, NULL, &src[i].n_refs);
-        if (!refs[i]) {
-            st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-            break;
-        }
-        src[i].refs = refs[i];
-        /* the bank's key points belong to the model answer; each alternative answer brings
-         * its own sentences as key points */
-        kp_off[i] = malloc((size_t)(src[i].n_refs + 1) * sizeof *kp_off[i]);
-        if (!kp_off[i]) {
-            st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-            break;
-        }
-        kp_off[i][0] = 0;
-        for (size_t k = 0; st == EXAM_OK && k < q->key_points.count; k++)
-            st = exam_strlist_push(&kps[i], q->key_points.items[k], strlen(q->key_points.items[k]));
-        kp_off[i][1] = (int)kps[i].count;
-        for (size_t a = 0; st == EXAM_OK && a < q->alt_answers.count; a++) {
-            st = exam_bank_split_points(q->alt_answers.items[a], &kps[i]);
-            if (st == EXAM_OK && (int)kps[i].count == kp_off[i][a + 1])
-                st = exam_strlist_push(&kps[i], q->alt_answers.items[a],
-                                       strlen(q->alt_answers.items[a]));
-            kp_off[i][a + 2] = (int)kps[i].count;
-        }
-        if (st != EXAM_OK) break;
-        src[i].kps = (const char *const *)kps[i].items;
-        src[i].n_kp = (int)kps[i].count;
-        src[i].kp_off = kp_off[i];
-        src[i].mis = (const char *const *)q->common_mistakes.items;
-        src[i].n_mis = (int)q->common_mistakes.count;
-        src[i].question = q->question;
-    }
     double t0 = now_seconds();
-    if (st == EXAM_OK) st = build_qvecs(g, src, (int)n, g->q);
+    exam_status st = exam_bank_vectors_build(bank, enc, cache_dir, &g->bv, &g->from_cache, NULL);
     g->bank_seconds = now_seconds() - t0;
-    for (size_t i = 0; refs && i < n; i++) free(refs[i]);
-    for (size_t i = 0; kps && i < n; i++) exam_strlist_free(&kps[i]);
-    for (size_t i = 0; kp_off && i < n; i++) free(kp_off[i]);
-    free(refs);
-    free(kps);
-    free(kp_off);
-    free(src);
     if (st != EXAM_OK) {
-        free(g->q);
-        g->q = NULL;
-        exam_grader_free(g);
+        free(g);
         return st;
     }
-    g->encode_seconds = 0;
     *out = g;
     return EXAM_OK;
 }
 
 void exam_grader_free(exam_grader *g) {
     if (!g) return;
-    if (g->q)
-        for (size_t i = 0; i < g->bank->count; i++) qvec_free(&g->q[i]);
-    free(g->q);
-    free(g->idf);
+    exam_bank_vectors_free(&g->bv);
     free(g);
+}
+
+int exam_grader_from_cache(const exam_grader *g) {
+    return g->from_cache;
+}
+
+static exam_status encode(exam_grader *g, const char *const *texts, int n, int want_tokens,
+                          exam_embeddings *out) {
+    return exam_gv_encode(g->enc, texts, n, want_tokens, out, &g->encode_seconds);
+}
+
+static float idf_of(const exam_grader *g, int32_t id) {
+    return exam_idf_weight(&g->bv.idf, id);
 }
 
 /* ---- grading ---- */
@@ -354,12 +86,12 @@ void exam_grader_free(exam_grader *g) {
 typedef struct job_work {
     int active;              /* features are computed for it */
     const exam_question *bq; /* the bank question, when one was resolved */
-    qvec *v;                 /* the vectors used (bank cache or `own`) */
-    qvec own;                /* vectors of an inline question */
+    exam_qvec *v;            /* the vectors used (bank cache or `own`) */
+    exam_qvec own;           /* vectors of an inline question */
     int owns;
     const char *const *kp_text;
     const char *const *mis_text;
-    const char **ref_text; /* the reference texts, in qvec order */
+    const char **ref_text; /* the reference texts, in exam_qvec order */
     exam_strlist own_kps;  /* key points of an inline reference */
     exam_text_signals sig;
     char *kept; /* the answer without injected sentences */
@@ -414,11 +146,11 @@ static exam_status prepare_job(exam_grader *g, const exam_grade_job *job, job_wo
 /* The idf-weighted mean of best[0..n) (weights given, or looked up from ids); with `demote`,
  * tokens that occur in the question weigh nothing (0 when every token does). */
 static double weighted_mean(const float *best, const float *weights, const int32_t *ids,
-                            const exam_grader *g, int n, const qvec *demote) {
+                            const exam_grader *g, int n, const exam_qvec *demote) {
     double num = 0, den = 0;
     for (int i = 0; i < n; i++) {
         double wgt = weights ? weights[i] : idf_of(g, ids[i]);
-        if (demote && in_question(demote, ids[i])) continue;
+        if (demote && exam_qvec_in_question(demote, ids[i])) continue;
         num += wgt * best[i];
         den += wgt;
     }
@@ -433,7 +165,7 @@ static double weighted_mean(const float *best, const float *weights, const int32
 
 static exam_status explain(exam_grader *g, job_work *w, const float *cos, int rows, int cols,
                            exam_grade_result *r) {
-    const qvec *v = w->v;
+    const exam_qvec *v = w->v;
     const exam_score_params *p = &g->params;
     /* column layout: refs | key points | mistakes | question */
     int c_kp = v->n_refs, c_mis = c_kp + v->n_kp, c_q = c_mis + v->n_mis;
@@ -542,7 +274,7 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
                 (st = exam_strlist_push(&w[i].own_kps, job->reference, strlen(job->reference))) !=
                     EXAM_OK)
                 break;
-            qsrc s = {0};
+            exam_qsrc s = {0};
             const char *ref = job->reference;
             s.refs = &ref;
             s.n_refs = 1;
@@ -553,7 +285,9 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
                 s.n_mis = (int)w[i].bq->common_mistakes.count;
             }
             s.question = job->question ? job->question : (w[i].bq ? w[i].bq->question : "");
-            if ((st = build_qvecs(g, &s, 1, &w[i].own)) != EXAM_OK) break;
+            if ((st = exam_qvecs_build(g->enc, &s, 1, &g->bv.idf, &w[i].own, &g->encode_seconds)) !=
+                EXAM_OK)
+                break;
             w[i].owns = 1;
             w[i].v = &w[i].own;
             w[i].kp_text = s.kps;
@@ -565,11 +299,11 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
             w[i].ref_text[0] = job->reference;
             w[i].mis_text = s.mis;
         } else {
-            w[i].v = &g->q[w[i].bq - g->bank->questions];
+            w[i].v = &g->bv.q[w[i].bq - g->bank->questions];
             w[i].kp_text = (const char *const *)w[i].bq->key_points.items;
             w[i].mis_text = (const char *const *)w[i].bq->common_mistakes.items;
             int nr;
-            w[i].ref_text = question_refs(w[i].bq, NULL, &nr);
+            w[i].ref_text = exam_question_refs(w[i].bq, &nr);
             if (!w[i].ref_text) {
                 st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
                 break;
@@ -679,10 +413,10 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
         double Pq = weighted_mean(a_best + a_off[p], NULL, ea.token_ids + t0, g, na, wk->v);
         double Rq = weighted_mean(b_best + b_off[p], rw, rid, g, nb, wk->v);
         double Fq = (Pq + Rq) > 1e-9 ? 2 * Pq * Rq / (Pq + Rq) : 0.0;
-        if (pair_ref[p] == 0 || Fq > r->demoted_f) {
-            r->demoted_p = Pq;
-            r->demoted_r = Rq;
-            r->demoted_f = Fq;
+        if (pair_ref[p] == 0 || Fq > r->features.demoted_f) {
+            r->features.demoted_p = Pq;
+            r->features.demoted_r = Rq;
+            r->features.demoted_f = Fq;
         }
     }
     /* 5. sentence-level cosines, key points, misconceptions, score */
@@ -707,7 +441,7 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
         if (st == EXAM_OK && wk->sig.injection.count) st = add_flag(r, "prompt_injection");
         if (st != EXAM_OK) break;
         if (wk->active) {
-            const qvec *v = wk->v;
+            const exam_qvec *v = wk->v;
             int rows = 1 + (int)wk->sentences.count;
             int cols = v->n_refs + v->n_kp + v->n_mis + 1;
             float *arow = malloc((size_t)rows * d * sizeof *arow);
@@ -767,7 +501,7 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
         exam_spans_free(&w[i].sentences);
         exam_strlist_free(&w[i].own_kps);
         free(w[i].ref_text);
-        if (w[i].owns) qvec_free(&w[i].own);
+        if (w[i].owns) exam_qvec_free(&w[i].own);
     }
     for (int k = 0; sent_copies && k < n_sent; k++) free(sent_copies[k]);
     free(sent_copies);

@@ -48,9 +48,8 @@ typedef struct exam_grade_result {
     double score;            /* 0..10 */
     double model_score;      /* the logistic part before penalties */
     exam_features features;
-    double question_cosine;                 /* answer vs the question text */
-    double demoted_p, demoted_r, demoted_f; /* token matching without the question's words */
-    double *kp_best;                        /* best match of each key point, n_kp entries */
+    double question_cosine; /* answer vs the question text */
+    double *kp_best;        /* best match of each key point, n_kp entries */
     size_t n_kp;
     double *alt_kp_best; /* the same for the alternative answers' key points, in order */
     size_t n_alt_kp;
@@ -97,9 +96,15 @@ typedef struct exam_grader exam_grader;
 /* Builds a grader for `bank` (which must outlive it) on encoder `enc`: embeds every question's
  * reference answers (token level too), key points, common mistakes and question text once, and
  * computes idf weights from the bank's reference answers. params may be NULL for the defaults.
+ * cache_dir (may be NULL) holds the vectors between runs, one file per bank version, model
+ * and backend (see grade_vectors.h).
  * Errors: EXAM_ERR_NOMEM, EXAM_ERR_BACKEND, EXAM_ERR_UTF8. */
 exam_status exam_grader_init(const exam_bank *bank, exam_encoder *enc,
-                             const exam_score_params *params, exam_grader **out);
+                             const exam_score_params *params, const char *cache_dir,
+                             exam_grader **out);
+
+/* 1 when the bank's vectors came from the cache file rather than the encoder. */
+int exam_grader_from_cache(const exam_grader *g);
 
 /* Frees the grader (NULL is allowed). */
 void exam_grader_free(exam_grader *g);

@@ -192,9 +192,9 @@ json_t *exam_grade_result_to_json(const exam_grade_job *job, const exam_grade_re
         json_object_set_new(sig, "model_score", num4(r->model_score));
         json_object_set_new(sig, "relevance", num4(r->features.relevance));
         json_object_set_new(sig, "question_cosine", num4(r->question_cosine));
-        json_object_set_new(sig, "demoted_p", num4(r->demoted_p));
-        json_object_set_new(sig, "demoted_r", num4(r->demoted_r));
-        json_object_set_new(sig, "demoted_f", num4(r->demoted_f));
+        json_object_set_new(sig, "demoted_p", num4(r->features.demoted_p));
+        json_object_set_new(sig, "demoted_r", num4(r->features.demoted_r));
+        json_object_set_new(sig, "demoted_f", num4(r->features.demoted_f));
         json_object_set_new(sig, "negation_mismatch", json_integer(r->negation_mismatch));
         json_object_set_new(sig, "stuffing", num4(r->stuffing));
         json_object_set_new(sig, "copy_ratio", num4(r->copy_ratio));

@@ -13,6 +13,9 @@ exam_score_params exam_score_default_params(void) {
         .w_bert_r = EXAM_SCORE_W_BERT_R,
         .w_bert_f = EXAM_SCORE_W_BERT_F,
         .w_coverage = EXAM_SCORE_W_COVERAGE,
+        .w_demoted_p = EXAM_SCORE_W_DEMOTED_P,
+        .w_demoted_r = EXAM_SCORE_W_DEMOTED_R,
+        .w_demoted_f = EXAM_SCORE_W_DEMOTED_F,
         .w_misconception = EXAM_SCORE_W_MISCONCEPTION,
         .w_negation = EXAM_SCORE_W_NEGATION,
         .coverage_threshold = EXAM_SCORE_COVERAGE_THRESHOLD,
@@ -34,8 +37,10 @@ static double clamp01(double x) {
 
 double exam_score_model(const exam_score_params *p, const exam_features *f) {
     double z = p->bias + p->w_cosine * f->cosine + p->w_bert_p * f->bert_p +
-               p->w_bert_r * f->bert_r + p->w_bert_f * f->bert_f + p->w_coverage * f->coverage -
-               p->w_misconception * f->misconception - p->w_negation * f->negation_mismatch;
+               p->w_bert_r * f->bert_r + p->w_bert_f * f->bert_f + p->w_coverage * f->coverage +
+               p->w_demoted_p * f->demoted_p + p->w_demoted_r * f->demoted_r +
+               p->w_demoted_f * f->demoted_f - p->w_misconception * f->misconception -
+               p->w_negation * f->negation_mismatch;
     return 10.0 / (1.0 + exp(-z));
 }
 

@@ -5,10 +5,11 @@
 
 /* The similarity features of one answer (all in -1..1 or 0..1). */
 typedef struct exam_features {
-    double cosine;            /* answer vs best reference, sentence embeddings */
-    double bert_p;            /* idf-weighted greedy token matching, candidate side */
-    double bert_r;            /* ... reference side */
-    double bert_f;            /* harmonic mean of the two */
+    double cosine;                          /* answer vs best reference, sentence embeddings */
+    double bert_p;                          /* idf-weighted greedy token matching, candidate side */
+    double bert_r;                          /* ... reference side */
+    double bert_f;                          /* harmonic mean of the two */
+    double demoted_p, demoted_r, demoted_f; /* the same with the question's words weighing 0 */
     double coverage;          /* soft share of key points matched by some answer sentence */
     double misconception;     /* how much more an answer sentence matches a common mistake than
                                  the reference (0 when none does) */
@@ -31,6 +32,7 @@ typedef struct exam_score_signals {
 typedef struct exam_score_params {
     double bias;
     double w_cosine, w_bert_p, w_bert_r, w_bert_f, w_coverage; /* all >= 0 */
+    double w_demoted_p, w_demoted_r, w_demoted_f;              /* all >= 0 */
     double w_misconception;                                    /* >= 0, subtracted */
     double w_negation;                                         /* >= 0, subtracted */
     double coverage_threshold;      /* a key point is covered when its best match reaches this */

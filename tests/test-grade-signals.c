@@ -123,8 +123,17 @@ static double rnd(unsigned *s) {
 static void test_score(void) {
     exam_score_params p = exam_score_default_params();
     CHECK(p.w_cosine >= 0 && p.w_bert_p >= 0 && p.w_bert_r >= 0 && p.w_bert_f >= 0 &&
-          p.w_coverage >= 0 && p.w_misconception >= 0 && p.w_negation >= 0);
-    exam_features f = {0.8, 0.8, 0.8, 0.8, 1.0, 0.0, 0.8, 0};
+          p.w_coverage >= 0 && p.w_misconception >= 0 && p.w_negation >= 0 && p.w_demoted_p >= 0 &&
+          p.w_demoted_r >= 0 && p.w_demoted_f >= 0);
+    exam_features f = {.cosine = 0.8,
+                       .bert_p = 0.8,
+                       .bert_r = 0.8,
+                       .bert_f = 0.8,
+                       .demoted_p = 0.7,
+                       .demoted_r = 0.7,
+                       .demoted_f = 0.7,
+                       .coverage = 1.0,
+                       .relevance = 0.8};
     exam_score_signals s = {0};
     double full = exam_score_combine(&p, &f, &s);
     CHECK(full > 0 && full <= 10);
@@ -149,15 +158,24 @@ static void test_score(void) {
     unsigned seed = 7;
     int violations = 0;
     for (int t = 0; t < 20000; t++) {
-        exam_features a = {rnd(&seed), rnd(&seed),       rnd(&seed), rnd(&seed),
-                           rnd(&seed), rnd(&seed) * 0.3, rnd(&seed), rnd(&seed) < 0.3};
+        exam_features a = {.cosine = rnd(&seed),
+                           .bert_p = rnd(&seed),
+                           .bert_r = rnd(&seed),
+                           .bert_f = rnd(&seed),
+                           .demoted_p = rnd(&seed),
+                           .demoted_r = rnd(&seed),
+                           .demoted_f = rnd(&seed),
+                           .coverage = rnd(&seed),
+                           .misconception = rnd(&seed) * 0.3,
+                           .relevance = rnd(&seed),
+                           .negation_mismatch = rnd(&seed) < 0.3};
         exam_score_signals sa = {0, 0, rnd(&seed), rnd(&seed), (double)(int)(rnd(&seed) * 8)};
         double base = exam_score_combine(&p, &a, &sa);
         if (base < 0 || base > 10 || isnan(base)) violations++;
         double d = 0.05;
         exam_features b;
         exam_score_signals sb;
-        for (int k = 0; k < 11; k++) {
+        for (int k = 0; k < 14; k++) {
             b = a;
             sb = sa;
             int up = 1;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "bank.h"
@@ -108,7 +109,7 @@ int main(void) {
     CHECK(exam_backend_create("cpu", NULL, &be) == EXAM_OK);
     CHECKF(exam_encoder_init(exam_test_model_dir(), be, &enc) == EXAM_OK, "%s",
            exam_error_message());
-    CHECKF(exam_grader_init(&bank, enc, NULL, &g) == EXAM_OK, "%s", exam_error_message());
+    CHECKF(exam_grader_init(&bank, enc, NULL, NULL, &g) == EXAM_OK, "%s", exam_error_message());
     if (!g) return exam_test_finish();
 
     static triple t[MAXQ];
@@ -209,6 +210,32 @@ int main(void) {
         exam_grade_result_free(&mr[k]);
         exam_grade_job_free(&mixed[k]);
     }
+
+    /* the bank's vectors survive in the cache: a second grader reads them and scores the same;
+     * a damaged cache file is rebuilt, not trusted */
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s/exam-test-cache-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+             (int)getpid());
+    exam_grader *c1 = NULL, *c2 = NULL, *c3 = NULL;
+    CHECK(exam_grader_init(&bank, enc, NULL, dir, &c1) == EXAM_OK && !exam_grader_from_cache(c1));
+    CHECK(exam_grader_init(&bank, enc, NULL, dir, &c2) == EXAM_OK && exam_grader_from_cache(c2));
+    exam_grade_result a1, a2;
+    CHECK(c2 && exam_grader_grade(c2, &jobs[1], 1, &a1) == EXAM_OK);
+    CHECK(exam_grader_grade(g, &jobs[1], 1, &a2) == EXAM_OK);
+    CHECKF(a1.score == a2.score && a1.features.bert_r == a2.features.bert_r, "%.4f vs %.4f",
+           a1.score, a2.score);
+    exam_grade_result_free(&a1);
+    exam_grade_result_free(&a2);
+    char file[600];
+    snprintf(file, sizeof file,
+             "rm -f %s/*.tmp; for f in %s/*.vec; do truncate -s 1000 \"$f\"; done", dir, dir);
+    CHECK(system(file) == 0);
+    CHECK(exam_grader_init(&bank, enc, NULL, dir, &c3) == EXAM_OK && !exam_grader_from_cache(c3));
+    exam_grader_free(c1);
+    exam_grader_free(c2);
+    exam_grader_free(c3);
+    snprintf(file, sizeof file, "rm -rf %s", dir);
+    CHECK(system(file) == 0);
 
     for (int i = 0; i < nt * PER; i++) {
         exam_grade_result_free(&res[i]);

@@ -49,15 +49,34 @@ def step(sim, tau, width):
     return np.clip((sim - tau) / width + 0.5, 0.0, 1.0)
 
 
+_FLAT = {}
+
+
+def _flatten(rows):
+    """Per-key-point best matches of every row, with (row, group) ids, computed once."""
+    key = id(rows)
+    if key not in _FLAT:
+        sims, grp, row = [], [], []
+        g = 0
+        for i, r in enumerate(rows):
+            for group in [r.get("key_point_scores") or []] + (r.get("alt_key_point_scores") or []):
+                if group:
+                    sims.extend(group)
+                    grp.extend([g] * len(group))
+                    row.append(i)
+                    g += 1
+        _FLAT[key] = (np.array(sims, float), np.array(grp, int), np.array(row, int), rows)
+    return _FLAT[key]
+
+
 def coverage(rows, tau, width):
+    """Best over a row's references of the mean soft step of its key points (as score.c)."""
+    sims, grp, row, _ = _flatten(rows)
     out = np.zeros(len(rows))
-    for i, r in enumerate(rows):
-        groups = [r.get("key_point_scores") or []] + (r.get("alt_key_point_scores") or [])
-        best = 0.0
-        for g in groups:
-            if g:
-                best = max(best, float(step(np.array(g), tau, width).mean()))
-        out[i] = best
+    if len(sims) == 0:
+        return out
+    per_group = np.bincount(grp, weights=step(sims, tau, width)) / np.bincount(grp)
+    np.maximum.at(out, row, per_group)
     return out
 
 
@@ -109,8 +128,9 @@ def predict(b, w, X):
 
 def fit_with_grid(rows, y, names, signs):
     best = None
-    for tau in TAUS:
-        for width in WIDTHS:
+    grid = [(t, w) for t in TAUS for w in WIDTHS] if "coverage" in names else [(0.6, 0.2)]
+    for tau, width in grid:
+        if True:
             X = matrix(rows, names, coverage(rows, tau, width))
             b, w, nll = fit(X, y, signs)
             if best is None or nll < best[0]:
@@ -145,55 +165,87 @@ def cross_validate(rows, y, corpus, names, signs, fold):
     return {c: auc(pred[corpus == c], y[corpus == c]) for c in sorted(set(corpus))}
 
 
+CANDIDATES = [
+    ["demoted_r"],
+    ["bert_r", "demoted_r"],
+    ["bert_r", "demoted_r", "coverage"],
+    ["bert_r", "demoted_r", "negation_mismatch"],
+    ["bert_r", "demoted_r", "coverage", "negation_mismatch"],
+    ["cosine", "bert_p", "bert_r", "bert_f", "coverage"],
+    ["cosine", "bert_p", "bert_r", "bert_f", "demoted_p", "demoted_r", "demoted_f", "coverage",
+     "negation_mismatch"],
+]
+NEGATIVE = ("negation_mismatch", "misconception", "question_cosine")
+MACROS = (("cosine", "W_COSINE"), ("bert_p", "W_BERT_P"), ("bert_r", "W_BERT_R"),
+          ("bert_f", "W_BERT_F"), ("demoted_p", "W_DEMOTED_P"), ("demoted_r", "W_DEMOTED_R"),
+          ("demoted_f", "W_DEMOTED_F"), ("coverage", "W_COVERAGE"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("results", nargs="+")
     ap.add_argument("--write-header")
-    ap.add_argument("--features", default="cosine,bert_p,bert_r,bert_f,coverage,negation_mismatch")
+    ap.add_argument("--features", help="comma-separated feature set (default: chosen by CV)")
     args = ap.parse_args()
     rows = load(args.results)
     y = np.array([r["meta"]["correct"] for r in rows])
     corpus = np.array([r["meta"]["corpus"] for r in rows])
+    corpora = sorted(set(corpus))
     qid = [r["meta"]["question"] for r in rows]
-    names = args.features.split(",")
-    signs = np.array([-1.0 if n in ("negation_mismatch", "misconception", "question_cosine") else 1.0 for n in names])
-    print("answers: %d (%s)" % (len(y), ", ".join("%s %d, %d correct" % (c, (corpus == c).sum(), y[corpus == c].sum()) for c in sorted(set(corpus)))))
+    print("answers: %d (%s)" % (len(y), ", ".join("%s %d, %d correct" % (c, (corpus == c).sum(), y[corpus == c].sum()) for c in corpora)))
 
     print("\nper-feature ROC AUC (correct vs not), all training answers")
-    cov60 = coverage(rows, 0.6, 0.2)
+    cov = coverage(rows, 0.6, 0.2)
     extra = ["demoted_p", "demoted_r", "demoted_f", "question_cosine", "negation_mismatch", "copy_ratio"]
     allnames = ["cosine", "bert_p", "bert_r", "bert_f", "coverage"] + [e for e in extra if e in rows[0]["signals"]]
-    X = matrix(rows, allnames, cov60)
-    print("%-18s" % "feature" + "".join("%14s" % c for c in sorted(set(corpus))))
+    X = matrix(rows, allnames, cov)
+    print("%-18s" % "feature" + "".join("%14s" % c for c in corpora))
     for j, n in enumerate(allnames):
-        print("%-18s" % n + "".join("%14.4f" % auc(X[corpus == c, j], y[corpus == c]) for c in sorted(set(corpus))))
+        print("%-18s" % n + "".join("%14.4f" % auc(X[corpus == c, j], y[corpus == c]) for c in corpora))
+    # contradictory vs incorrect: does anything separate them?
+    lab = np.array([r["meta"]["label"] for r in rows])
+    print("(coverage at tau 0.60, width 0.20; negation_mismatch: AUC < 0.5 means it marks wrong answers)")
 
-    rng = np.random.default_rng(SEED)
-    g = cross_validate(rows, y, corpus, names, signs, folds_grouped(qid, 5, rng))
-    s = cross_validate(rows, y, corpus, names, signs, folds_stratified(y, 5, rng))
-    print("\n5-fold cross-validated AUC of the fitted score (features: %s)" % ",".join(names))
-    print("%-28s" % "split" + "".join("%14s" % c for c in sorted(g)))
-    print("%-28s" % "grouped by question" + "".join("%14.4f" % g[c] for c in sorted(g)))
-    print("%-28s" % "stratified over answers" + "".join("%14.4f" % s[c] for c in sorted(s)))
+    candidates = [args.features.split(",")] if args.features else CANDIDATES
+    print("\n5-fold cross-validated ROC AUC of the fitted score")
+    print("%-64s %-10s" % ("features", "split") + "".join("%13s" % c for c in corpora))
+    best = None
+    for names in candidates:
+        signs = np.array([-1.0 if n in NEGATIVE else 1.0 for n in names])
+        rng = np.random.default_rng(SEED)
+        g = cross_validate(rows, y, corpus, names, signs, folds_grouped(qid, 5, rng))
+        s = cross_validate(rows, y, corpus, names, signs, folds_stratified(y, 5, rng))
+        label = ",".join(names)
+        print("%-64s %-10s" % (label, "question") + "".join("%13.4f" % g[c] for c in corpora))
+        print("%-64s %-10s" % ("", "answer") + "".join("%13.4f" % s[c] for c in corpora))
+        mean = float(np.mean([g[c] for c in corpora]))
+        if best is None or mean > best[0]:
+            best = (mean, names, signs, g, s)
+    _, names, signs, g, s = best
+    print("\nchosen (best mean AUC over corpora, folds grouped by question): " + ",".join(names))
 
     tau, width, b, w = fit_with_grid(rows, y, names, signs)
     final = predict(b, w, matrix(rows, names, coverage(rows, tau, width)))
-    print("\nfitted on all training data: tau=%.2f width=%.2f bias=%.4f" % (tau, width, b))
+    print("fitted on all training data: tau=%.2f width=%.2f bias=%.4f" % (tau, width, b))
     for n, v in zip(names, w):
         print("  w_%-18s %.4f" % (n, v))
-    print("in-sample AUC: " + ", ".join("%s %.4f" % (c, auc(final[corpus == c], y[corpus == c])) for c in sorted(set(corpus))))
+    print("in-sample AUC: " + ", ".join("%s %.4f" % (c, auc(final[corpus == c], y[corpus == c])) for c in corpora))
+    for c in corpora:
+        m = corpus == c
+        print("  %s mean score (0-10): " % c + ", ".join(
+            "%s %.2f" % (l, 10 * final[m & (lab == l)].mean()) for l in ("correct", "contradictory", "incorrect")))
 
     weights = dict(zip(names, w))
     block = ["/* FITTED: written by tools/fit_score.py; do not edit by hand */",
              "#define EXAM_SCORE_BIAS (%.4f)" % b]
-    for n, macro in (("cosine", "W_COSINE"), ("bert_p", "W_BERT_P"), ("bert_r", "W_BERT_R"),
-                     ("bert_f", "W_BERT_F"), ("coverage", "W_COVERAGE")):
+    for n, macro in MACROS:
         block.append("#define EXAM_SCORE_%s %.4f" % (macro, weights.get(n, 0.0)))
     block.append("#define EXAM_SCORE_W_NEGATION %.4f" % -weights.get("negation_mismatch", 0.0))
     block.append("#define EXAM_SCORE_COVERAGE_THRESHOLD %.2f" % tau)
     block.append("#define EXAM_SCORE_COVERAGE_WIDTH %.2f" % width)
-    block.append("/* cross-validated AUC, grouped by question: %s; stratified over answers: %s */" % (
-        ", ".join("%s %.4f" % (c, g[c]) for c in sorted(g)), ", ".join("%s %.4f" % (c, s[c]) for c in sorted(s))))
+    block.append("/* features: %s */" % ",".join(names))
+    block.append("/* cross-validated AUC, folds grouped by question: %s; stratified over answers: %s */" % (
+        ", ".join("%s %.4f" % (c, g[c]) for c in corpora), ", ".join("%s %.4f" % (c, s[c]) for c in corpora)))
     block.append("/* END FITTED */")
     text = "\n".join(block)
     print("\n" + text)

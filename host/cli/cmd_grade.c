@@ -26,10 +26,15 @@ static const char grade_help[] =
     "  --title TEXT       report title (default: \"Grading report\")\n"
     "  --batch N          jobs graded per batch (default 64)\n"
     "  --max-job-bytes N  longest accepted job line (default 65536)\n"
-    "  --quiet            no cohort table\n";
+    "  --quiet            no cohort table\n"
+    "  --cache-dir DIR    where the bank's embeddings are kept between runs, one file per bank\n"
+    "                     version, model and backend (default: $EXAMINER_CACHE_DIR, else\n"
+    "                     $XDG_CACHE_HOME/examiner, else ~/.cache/examiner)\n"
+    "  --no-cache         embed the bank afresh and keep nothing\n";
 
 typedef struct grade_args {
-    const char *bank, *answers, *out, *report, *title;
+    const char *bank, *answers, *out, *report, *title, *cache_dir;
+    int no_cache;
     int batch;
     long max_job;
     int quiet;
@@ -53,12 +58,17 @@ static int parse_args(int argc, char **argv, grade_args *a, exam_cli_model_args 
             a->quiet = 1;
             continue;
         }
-        const char **dst = !strcmp(o, "--bank")      ? &a->bank
-                           : !strcmp(o, "--answers") ? &a->answers
-                           : !strcmp(o, "--out")     ? &a->out
-                           : !strcmp(o, "--report")  ? &a->report
-                           : !strcmp(o, "--title")   ? &a->title
-                                                     : NULL;
+        if (!strcmp(o, "--no-cache")) {
+            a->no_cache = 1;
+            continue;
+        }
+        const char **dst = !strcmp(o, "--bank")        ? &a->bank
+                           : !strcmp(o, "--answers")   ? &a->answers
+                           : !strcmp(o, "--out")       ? &a->out
+                           : !strcmp(o, "--report")    ? &a->report
+                           : !strcmp(o, "--title")     ? &a->title
+                           : !strcmp(o, "--cache-dir") ? &a->cache_dir
+                                                       : NULL;
         int is_num = !strcmp(o, "--batch") || !strcmp(o, "--max-job-bytes");
         if (!dst && !is_num) {
             fprintf(stderr, "examiner grade: unknown option '%s' (see --help)\n", o);
@@ -142,6 +152,24 @@ static int emit(FILE *out, collected *all, json_t *result, const char *answer) {
     return 1;
 }
 
+/* The cache folder: the flag, $EXAMINER_CACHE_DIR ("" disables), $XDG_CACHE_HOME/examiner,
+ * ~/.cache/examiner; NULL when caching is off or no home is known. */
+static const char *cache_dir(const grade_args *a, char *buf, size_t cap) {
+    if (a->no_cache) return NULL;
+    if (a->cache_dir) return a->cache_dir;
+    const char *env = getenv("EXAMINER_CACHE_DIR");
+    if (env) return *env ? env : NULL;
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(buf, cap, "%s/examiner", xdg);
+    else if (home && *home)
+        snprintf(buf, cap, "%s/.cache/examiner", home);
+    else
+        return NULL;
+    return buf;
+}
+
 int exam_cli_grade(int argc, char **argv) {
     grade_args a;
     exam_cli_model_args m = {0};
@@ -175,7 +203,9 @@ int exam_cli_grade(int argc, char **argv) {
     exam_grader *g = NULL;
     double t0 = exam_cli_now();
     rc = exam_cli_open_encoder(&m, &be, &enc);
-    if (rc == EXAM_EXIT_OK && exam_grader_init(&bank, enc, NULL, &g) != EXAM_OK) {
+    char cache_buf[4096];
+    const char *cdir = cache_dir(&a, cache_buf, sizeof cache_buf);
+    if (rc == EXAM_EXIT_OK && exam_grader_init(&bank, enc, NULL, cdir, &g) != EXAM_OK) {
         fprintf(stderr, "examiner grade: cannot embed the bank: %s\n", exam_error_message());
         rc = EXAM_EXIT_FAILURE;
     }
@@ -278,11 +308,12 @@ int exam_cli_grade(int argc, char **argv) {
     if (g) {
         double enc_s = exam_grader_encode_seconds(g);
         fprintf(stderr,
-                "examiner grade: %zu jobs, %zu graded, %zu failed; bank of %zu questions embedded "
+                "examiner grade: %zu jobs, %zu graded, %zu failed; bank of %zu questions %s "
                 "in %.2f s (model load %.2f s); grading %.2f s = %.1f answers/s, %.0f%% of it "
                 "encoding answers (backend %s)\n",
-                n_jobs, n_graded, n_failed, bank.count, exam_grader_bank_seconds(g),
-                t_ready - t0 - exam_grader_bank_seconds(g), t_grade,
+                n_jobs, n_graded, n_failed, bank.count,
+                exam_grader_from_cache(g) ? "read from the cache" : "embedded",
+                exam_grader_bank_seconds(g), t_ready - t0 - exam_grader_bank_seconds(g), t_grade,
                 t_grade > 0 ? (double)n_graded / t_grade : 0.0,
                 t_grade > 0 ? 100.0 * enc_s / t_grade : 0.0, ctx.backend);
     }

@@ -238,8 +238,8 @@ exam_status exam_report_write_html(FILE *out, json_t *const *results, const char
             }
             double s = json_number_value(json_object_get(results[i], "score"));
             char m = marker(results[i]);
-            fprintf(out, "<td class=\"%s\">%.1f%s%c</td>", score_class(s), s, m == ' ' ? "" : " ",
-                    m == ' ' ? '\0' : m);
+            char mark[3] = {' ', m, '\0'};
+            fprintf(out, "<td class=\"%s\">%.1f%s</td>", score_class(s), s, m == ' ' ? "" : mark);
             sum += s;
             cnt++;
         }

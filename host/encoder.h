@@ -35,9 +35,9 @@ typedef struct exam_embeddings {
      * of `tokens` are the final hidden states of its wordpieces in order, [CLS]/[SEP] excluded,
      * with their ids and byte spans in the text. Windowed texts keep each wordpiece once, taken
      * from the window in which it lies furthest from an edge. */
-    int *token_offsets;   /* [n_texts + 1] */
-    float *tokens;        /* [token_offsets[n_texts] × dim] */
-    int32_t *token_ids;   /* [token_offsets[n_texts]] */
+    int *token_offsets; /* [n_texts + 1] */
+    float *tokens;      /* [token_offsets[n_texts] × dim] */
+    int32_t *token_ids; /* [token_offsets[n_texts]] */
     uint32_t *token_starts;
     uint32_t *token_ends;
 } exam_embeddings;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target built in BUILD_DIR/fuzz for SECONDS each, with a corpus kept under
-# BUILD_DIR/fuzz-corpus/<target> (seeded on first use); exits non-zero on any finding.
+# BUILD_DIR/fuzz-corpus/<target> (seeded on first use from fuzz/corpus-<name>/, e.g.
+# fuzz/corpus-safetensors for fuzz-safetensors, plus built-in texts for the tokenizer); exits
+# non-zero on any finding.
 # Usage: scripts/run-fuzz.sh BUILD_DIR SECONDS
 set -euo pipefail
 
@@ -8,7 +10,7 @@ build=${1:?usage: run-fuzz.sh BUILD_DIR SECONDS}
 seconds=${2:?usage: run-fuzz.sh BUILD_DIR SECONDS}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# A few starting inputs per target; files under fuzz/seeds/<target>/ are added when present.
+# Starting texts for fuzz-tokenizer.
 seed_tokenizer() {
     local dir=$1 i=0
     local texts=(
@@ -41,8 +43,9 @@ for target in "${targets[@]}"; do
     mkdir -p "$corpus" "$artifacts"
     if [[ -z $(ls -A "$corpus") ]]; then
         [[ $name == fuzz-tokenizer ]] && seed_tokenizer "$corpus"
-        if [[ -d $root/fuzz/seeds/$name ]]; then
-            cp "$root/fuzz/seeds/$name"/* "$corpus"/ 2>/dev/null || true
+        seeds="$root/fuzz/corpus-${name#fuzz-}"
+        if [[ -d $seeds ]]; then
+            cp "$seeds"/* "$corpus"/ 2>/dev/null || true
         fi
     fi
     log="$build/fuzz-artifacts/$name.log"

@@ -218,7 +218,7 @@ exam_status exam_encoder_encode(exam_encoder *enc, const char *const *texts, con
     if (o.max_tokens < 3) o.max_tokens = 3;
     if (o.window_overlap <= 0 || o.window_overlap >= o.max_tokens - 2)
         o.window_overlap = (o.max_tokens - 2) / 4;
-    if (o.batch_tokens <= 0) o.batch_tokens = 4096;
+    if (o.batch_tokens <= 0) o.batch_tokens = 2048;
     o.batch_tokens = o.batch_tokens < o.max_tokens ? o.max_tokens : o.batch_tokens;
 
     exam_encode_plan plan;

@@ -22,7 +22,7 @@ typedef struct exam_encode_options {
     int max_tokens;     /* window length incl. [CLS]/[SEP]; 0: the model's (256) */
     int window_overlap; /* wordpieces shared by neighbouring windows; 0: max_tokens / 4 */
     int want_tokens;    /* also return token-level embeddings */
-    int batch_tokens;   /* token budget of one packed forward pass; 0: 16384 */
+    int batch_tokens;   /* token budget of one packed forward pass; 0: 2048 */
 } exam_encode_options;
 
 /* Embeddings of a batch of texts, in host memory. */

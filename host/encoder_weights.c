@@ -46,6 +46,9 @@ static exam_status load_fused(loader *ld, int l, const char *part, int h, exam_b
         exam_status st = tensor_f32(ld, name, h, part[0] == 'w' ? h : 0, &src);
         if (st != EXAM_OK) return st;
         memcpy(fused + i * one, src, one * sizeof(float));
+        char full[160];
+        snprintf(full, sizeof full, "%s%s", ld->prefix, name);
+        exam_safetensors_release(ld->w->file, full); /* only the fused copy is read from now on */
     }
     return ld->be->ops->buffer_from_host(ld->be, fused, 3 * one * sizeof(float), out);
 }

@@ -266,6 +266,15 @@ const exam_tensor_info *exam_safetensors_find(const exam_safetensors *st, const 
     return NULL;
 }
 
+void exam_safetensors_release(exam_safetensors *st, const char *name) {
+    const exam_tensor_info *t = exam_safetensors_find(st, name);
+    if (!st->map || !t || !t->bytes) return;
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t begin = ((uintptr_t)t->data + page - 1) / page * page;
+    uintptr_t end = ((uintptr_t)t->data + t->bytes) / page * page;
+    if (end > begin) madvise((void *)begin, end - begin, MADV_DONTNEED);
+}
+
 static float half_to_float(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;
     uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;

@@ -61,6 +61,11 @@ const exam_tensor_info *exam_safetensors_find(const exam_safetensors *st, const 
 exam_status exam_safetensors_get_f32(exam_safetensors *st, const char *name, int ndim,
                                      const int64_t *shape, const float **out);
 
+/* Tells the kernel that tensor `name`'s mapped pages will not be read again (they drop out of
+ * the resident set; a later read would fault them back in from the file). No-op for in-memory
+ * images and unknown names. */
+void exam_safetensors_release(exam_safetensors *st, const char *name);
+
 /* The dtype's name as the format spells it ("F32") and its size in bytes. */
 const char *exam_dtype_name(exam_dtype dtype);
 size_t exam_dtype_size(exam_dtype dtype);

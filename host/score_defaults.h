@@ -19,7 +19,8 @@
 #define EXAM_SCORE_COVERAGE_THRESHOLD 0.55
 #define EXAM_SCORE_COVERAGE_WIDTH 0.20
 /* features: bert_r,demoted_r,negation_mismatch */
-/* cross-validated AUC, folds grouped by question: beetle 0.8249, sciEntsBank 0.7332; stratified over answers: beetle 0.8258, sciEntsBank 0.7360 */
+/* 5-fold cross-validated ROC AUC, folds grouped by question: beetle 0.8249, sciEntsBank 0.7332;
+ * stratified over answers: beetle 0.8258, sciEntsBank 0.7360 */
 /* END FITTED */
 
 /* ---- design constants ---- */

@@ -271,8 +271,9 @@ def main():
     block.append("#define EXAM_SCORE_COVERAGE_THRESHOLD %.2f" % tau)
     block.append("#define EXAM_SCORE_COVERAGE_WIDTH %.2f" % width)
     block.append("/* features: %s */" % ",".join(names))
-    block.append("/* cross-validated AUC, folds grouped by question: %s; stratified over answers: %s */" % (
-        ", ".join("%s %.4f" % (c, g[c]) for c in corpora), ", ".join("%s %.4f" % (c, s[c]) for c in corpora)))
+    block.append("/* 5-fold cross-validated ROC AUC, folds grouped by question: %s;" % (
+        ", ".join("%s %.4f" % (c, g[c]) for c in corpora)))
+    block.append(" * stratified over answers: %s */" % ", ".join("%s %.4f" % (c, s[c]) for c in corpora))
     block.append("/* END FITTED */")
     text = "\n".join(block)
     print("\n" + text)

@@ -222,13 +222,16 @@ int exam_cli_grade(int argc, char **argv) {
     size_t n_jobs = 0, n_failed = 0, n_graded = 0;
     char *line = NULL;
     size_t cap = 0, line_no = 0;
-    int done = rc != EXAM_EXIT_OK || !jobs || !res;
-    if (!jobs || !res) rc = EXAM_EXIT_FAILURE;
+    /* results leave in input order: a slot is a job of the batch or an early error result */
+    json_t **early = calloc((size_t)a.batch, sizeof *early);
+    int *slot_job = calloc((size_t)a.batch, sizeof *slot_job);
+    int done = rc != EXAM_EXIT_OK || !jobs || !res || !early || !slot_job;
+    if (!jobs || !res || !early || !slot_job) rc = EXAM_EXIT_FAILURE;
     double t_grade = 0;
     while (!done) {
-        int nb = 0;
+        int nb = 0, ns = 0;
         ssize_t len;
-        while (nb < a.batch && (len = getline(&line, &cap, in)) >= 0) {
+        while (ns < a.batch && (len = getline(&line, &cap, in)) >= 0) {
             line_no++;
             while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
             size_t k = 0;
@@ -241,8 +244,8 @@ int exam_cli_grade(int argc, char **argv) {
                          line_no, len, a.max_job);
                 fprintf(stderr, "examiner grade: %s\n", msg);
                 n_failed++;
-                if (!emit(out, &all, exam_grade_error_json(NULL, EXAM_ERR_LIMIT, msg), NULL))
-                    rc = EXAM_EXIT_FAILURE;
+                slot_job[ns] = -1;
+                early[ns++] = exam_grade_error_json(NULL, EXAM_ERR_LIMIT, msg);
                 continue;
             }
             json_error_t jerr;
@@ -258,22 +261,32 @@ int exam_cli_grade(int argc, char **argv) {
             if (st != EXAM_OK) {
                 fprintf(stderr, "examiner grade: %s\n", msg);
                 n_failed++;
-                if (!emit(out, &all, exam_grade_error_json(jobs[nb].id, st, msg), NULL))
-                    rc = EXAM_EXIT_FAILURE;
+                slot_job[ns] = -1;
+                early[ns++] = exam_grade_error_json(jobs[nb].id, st, msg);
                 exam_grade_job_free(&jobs[nb]);
                 continue;
             }
+            slot_job[ns] = nb;
+            early[ns++] = NULL;
             nb++;
         }
-        if (nb == 0) break;
-        double tb = exam_cli_now();
-        exam_status st = exam_grader_grade(g, jobs, (size_t)nb, res);
-        t_grade += exam_cli_now() - tb;
-        if (st != EXAM_OK) {
-            fprintf(stderr, "examiner grade: batch failed: %s\n", exam_error_message());
-            rc = EXAM_EXIT_FAILURE;
+        if (ns == 0) break;
+        if (nb > 0) {
+            double tb = exam_cli_now();
+            exam_status st = exam_grader_grade(g, jobs, (size_t)nb, res);
+            t_grade += exam_cli_now() - tb;
+            if (st != EXAM_OK) {
+                fprintf(stderr, "examiner grade: batch failed: %s\n", exam_error_message());
+                rc = EXAM_EXIT_FAILURE;
+            }
         }
-        for (int i = 0; i < nb; i++) {
+        for (int k = 0; k < ns; k++) {
+            if (slot_job[k] < 0) {
+                if (!emit(out, &all, early[k], NULL)) rc = EXAM_EXIT_FAILURE;
+                early[k] = NULL;
+                continue;
+            }
+            int i = slot_job[k];
             if (res[i].status != EXAM_OK) {
                 fprintf(stderr, "examiner grade: job %s: %s\n", jobs[i].id, res[i].error);
                 n_failed++;
@@ -318,6 +331,8 @@ int exam_cli_grade(int argc, char **argv) {
                 t_grade > 0 ? 100.0 * enc_s / t_grade : 0.0, ctx.backend);
     }
     collected_free(&all);
+    free(early);
+    free(slot_job);
     free(jobs);
     free(res);
     exam_grader_free(g);

@@ -432,7 +432,6 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
         ss.empty = wk->sig.empty || wk->sig.non_answer;
         ss.nothing_left = !wk->active && !ss.empty;
         ss.stuffing = wk->sig.stuffing;
-        ss.copy_ratio = wk->sig.copy_ratio;
         ss.novel_words = (double)wk->sig.novel_words;
         if (wk->sig.empty)
             st = add_flag(r, "empty");
@@ -477,6 +476,7 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
             for (size_t k = 0; k < kps->count && st == EXAM_OK; k++)
                 st = exam_strlist_push(&r->missed, kps->items[k], strlen(kps->items[k]));
         }
+        ss.question_cosine = r->question_cosine;
         r->score = exam_score_combine(&g->params, &r->features, &ss);
         if (wk->active) {
             const exam_score_params *p = &g->params;
@@ -484,7 +484,7 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
                 st = add_flag(r, "off_topic");
             if (st == EXAM_OK && wk->sig.stuffing >= 0.5) st = add_flag(r, "keyword_stuffing");
             if (st == EXAM_OK &&
-                exam_score_copy_factor(p, wk->sig.copy_ratio, (double)wk->sig.novel_words) < 1.0)
+                exam_score_copy_factor(p, r->question_cosine, (double)wk->sig.novel_words) < 1.0)
                 st = add_flag(r, "copied_question");
             if (st == EXAM_OK && r->misconceptions.count) st = add_flag(r, "misconception");
         }

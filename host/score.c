@@ -25,8 +25,9 @@ exam_score_params exam_score_default_params(void) {
         .relevance_floor = EXAM_SCORE_RELEVANCE_FLOOR,
         .relevance_full = EXAM_SCORE_RELEVANCE_FULL,
         .stuffing_penalty = EXAM_SCORE_STUFFING_PENALTY,
-        .copy_ratio_threshold = EXAM_SCORE_COPY_RATIO_THRESHOLD,
-        .copy_full_novel = EXAM_SCORE_COPY_FULL_NOVEL,
+        .copy_cosine_start = EXAM_SCORE_COPY_COSINE_START,
+        .copy_cosine_zero = EXAM_SCORE_COPY_COSINE_ZERO,
+        .copy_max_novel = EXAM_SCORE_COPY_MAX_NOVEL,
     };
     return p;
 }
@@ -58,9 +59,13 @@ double exam_score_stuffing_factor(const exam_score_params *p, double stuffing) {
     return clamp01(1.0 - p->stuffing_penalty * clamp01(stuffing));
 }
 
-double exam_score_copy_factor(const exam_score_params *p, double copy_ratio, double novel_words) {
-    if (copy_ratio < p->copy_ratio_threshold || p->copy_full_novel <= 0) return 1.0;
-    return clamp01(novel_words / p->copy_full_novel);
+double exam_score_copy_factor(const exam_score_params *p, double question_cosine,
+                              double novel_words) {
+    if (novel_words > p->copy_max_novel) return 1.0;
+    if (p->copy_cosine_zero <= p->copy_cosine_start)
+        return question_cosine >= p->copy_cosine_zero ? 0.0 : 1.0;
+    return clamp01((p->copy_cosine_zero - question_cosine) /
+                   (p->copy_cosine_zero - p->copy_cosine_start));
 }
 
 double exam_score_combine(const exam_score_params *p, const exam_features *f,
@@ -68,7 +73,7 @@ double exam_score_combine(const exam_score_params *p, const exam_features *f,
     if (s->empty || s->nothing_left) return 0.0;
     double score = exam_score_model(p, f) * exam_score_offtopic_factor(p, f->relevance) *
                    exam_score_stuffing_factor(p, s->stuffing) *
-                   exam_score_copy_factor(p, s->copy_ratio, s->novel_words);
+                   exam_score_copy_factor(p, s->question_cosine, s->novel_words);
     score = round(score * 100.0) / 100.0;
     return score < 0 ? 0 : score > 10 ? 10 : score;
 }

@@ -20,10 +20,10 @@ typedef struct exam_features {
 
 /* What the text signals contribute (see grade_signals.h). */
 typedef struct exam_score_signals {
-    int empty;         /* blank, or a non-answer ("I don't know") */
-    int nothing_left;  /* only injected instructions were written */
-    double stuffing;   /* 0..1 */
-    double copy_ratio; /* share of content words taken from the question */
+    int empty;              /* blank, or a non-answer ("I don't know") */
+    int nothing_left;       /* only injected instructions were written */
+    double stuffing;        /* 0..1 */
+    double question_cosine; /* the answer's cosine with the question text */
     double novel_words;
 } exam_score_signals;
 
@@ -42,8 +42,9 @@ typedef struct exam_score_params {
     double relevance_floor;         /* relevance at or below this: off topic, score 0 */
     double relevance_full;          /* relevance from which no off-topic penalty applies */
     double stuffing_penalty;        /* score factor 1 - penalty * stuffing */
-    double copy_ratio_threshold;    /* copying counts from this share of question words */
-    double copy_full_novel;         /* novel content words needed to escape the copy penalty */
+    double copy_cosine_start; /* copying: no penalty at or below this cosine with the question */
+    double copy_cosine_zero;  /* ... and a score of 0 from this cosine on */
+    double copy_max_novel;    /* the penalty applies only with at most this many novel words */
 } exam_score_params;
 
 /* The shipped defaults (score_defaults.h). */
@@ -55,12 +56,13 @@ double exam_score_model(const exam_score_params *p, const exam_features *f);
 /* Penalty factors in 0..1 (1: no penalty). */
 double exam_score_offtopic_factor(const exam_score_params *p, double relevance);
 double exam_score_stuffing_factor(const exam_score_params *p, double stuffing);
-double exam_score_copy_factor(const exam_score_params *p, double copy_ratio, double novel_words);
+double exam_score_copy_factor(const exam_score_params *p, double question_cosine,
+                              double novel_words);
 
 /* The final score, 0..10, rounded to 0.01: 0 for empty answers and for answers that were only
  * injected instructions; otherwise the model score times the off-topic, stuffing and copy
  * factors. Non-decreasing in every feature but misconception and negation_mismatch, non-increasing
- * in those and in stuffing and copy_ratio, non-decreasing in novel_words and relevance. */
+ * in those and in stuffing and question_cosine, non-decreasing in novel_words and relevance. */
 double exam_score_combine(const exam_score_params *p, const exam_features *f,
                           const exam_score_signals *s);
 

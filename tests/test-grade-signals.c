@@ -149,9 +149,14 @@ static void test_score(void) {
     s.stuffing = 1.0;
     CHECK(exam_score_combine(&p, &f, &s) < full * 0.5);
     s.stuffing = 0;
-    s.copy_ratio = 1.0;
+    s.question_cosine = 0.95; /* the question itself, nothing added */
     s.novel_words = 0;
     CHECK(exam_score_combine(&p, &f, &s) == 0.0);
+    s.novel_words = 5; /* near the question but with words of its own */
+    CHECK(exam_score_combine(&p, &f, &s) == full);
+    s.question_cosine = 0.5;
+    s.novel_words = 0; /* reuses question words only, but is not the question */
+    CHECK(exam_score_combine(&p, &f, &s) == full);
 
     /* monotone: raising a positive feature never lowers the score, raising misconception,
      * negation, stuffing or copying never raises it */
@@ -169,7 +174,9 @@ static void test_score(void) {
                            .misconception = rnd(&seed) * 0.3,
                            .relevance = rnd(&seed),
                            .negation_mismatch = rnd(&seed) < 0.3};
-        exam_score_signals sa = {0, 0, rnd(&seed), rnd(&seed), (double)(int)(rnd(&seed) * 8)};
+        exam_score_signals sa = {.stuffing = rnd(&seed),
+                                 .question_cosine = rnd(&seed),
+                                 .novel_words = (double)(int)(rnd(&seed) * 3)};
         double base = exam_score_combine(&p, &a, &sa);
         if (base < 0 || base > 10 || isnan(base)) violations++;
         double d = 0.05;
@@ -211,7 +218,7 @@ static void test_score(void) {
                 up = 0;
                 break;
             case 9:
-                sb.copy_ratio += d;
+                sb.question_cosine += d;
                 up = 0;
                 break;
             case 10:

@@ -167,7 +167,7 @@ static exam_status explain(exam_grader *g, job_work *w, const float *cos, int ro
                            exam_grade_result *r) {
     const exam_qvec *v = w->v;
     const exam_score_params *p = &g->params;
-    /* column layout: refs | key points | mistakes | question */
+    /* column layout: refs | key points | mistakes | question | reference sentences */
     int c_kp = v->n_refs, c_mis = c_kp + v->n_kp, c_q = c_mis + v->n_mis;
     double best_ref = -1;
     int best_k = 0;
@@ -230,6 +230,8 @@ static exam_status explain(exam_grader *g, job_work *w, const float *cos, int ro
             const float *row = cos + (size_t)s * cols;
             double ref = -1;
             for (int c = 0; c < c_mis; c++)
+                if (row[c] > ref) ref = row[c];
+            for (int c = c_q + 1; c < cols; c++) /* the references' own sentences */
                 if (row[c] > ref) ref = row[c];
             double margin = row[c_mis + m] - ref;
             if (margin > mis) mis = margin;
@@ -442,7 +444,7 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
         if (wk->active) {
             const exam_qvec *v = wk->v;
             int rows = 1 + (int)wk->sentences.count;
-            int cols = v->n_refs + v->n_kp + v->n_mis + 1;
+            int cols = v->n_refs + v->n_kp + v->n_mis + 1 + v->n_rs;
             float *arow = malloc((size_t)rows * d * sizeof *arow);
             float *brow = malloc((size_t)cols * d * sizeof *brow);
             free(cos);
@@ -464,6 +466,8 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
             memcpy(bp, v->mis, (size_t)v->n_mis * d * sizeof(float));
             bp += (size_t)v->n_mis * d;
             memcpy(bp, v->question, (size_t)d * sizeof(float));
+            bp += d;
+            memcpy(bp, v->rs, (size_t)v->n_rs * d * sizeof(float));
             st = exam_sim_cosine(g->be, arow, rows, brow, cols, d, cos);
             free(arow);
             free(brow);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "text_split.h"
 #include "tokenizer.h"
 
 static double now_seconds(void) {
@@ -30,6 +31,7 @@ void exam_qvec_free(exam_qvec *v) {
     free(v->kp_off);
     free(v->mis);
     free(v->question);
+    free(v->rs);
     memset(v, 0, sizeof *v);
 }
 
@@ -100,7 +102,7 @@ exam_status exam_qvecs_build(exam_encoder *enc, const exam_qsrc *src, int n, exa
     int n_refs = 0, n_other = 0;
     for (int i = 0; i < n; i++) {
         n_refs += src[i].n_refs;
-        n_other += src[i].n_kp + src[i].n_mis + 1;
+        n_other += src[i].n_kp + src[i].n_mis + 1 + src[i].n_rs;
     }
     const char **refs = calloc((size_t)n_refs + 1, sizeof *refs);
     const char **other = calloc((size_t)n_other + 1, sizeof *other);
@@ -116,6 +118,7 @@ exam_status exam_qvecs_build(exam_encoder *enc, const exam_qsrc *src, int n, exa
         for (int k = 0; k < src[i].n_kp; k++) other[o++] = src[i].kps[k];
         for (int k = 0; k < src[i].n_mis; k++) other[o++] = src[i].mis[k];
         other[o++] = src[i].question && *src[i].question ? src[i].question : "";
+        for (int k = 0; k < src[i].n_rs; k++) other[o++] = src[i].rs[k];
     }
     if ((st = exam_gv_encode(enc, refs, n_refs, 1, &er, seconds)) != EXAM_OK) goto done;
     if ((st = exam_gv_encode(enc, other, n_other, 0, &eo, seconds)) != EXAM_OK) goto done;
@@ -145,8 +148,10 @@ exam_status exam_qvecs_build(exam_encoder *enc, const exam_qsrc *src, int n, exa
                 v->kp_off[k] = src[i].kp_off ? src[i].kp_off[k] : (k == 0 ? 0 : v->n_kp);
         v->mis = copy_rows(eo.sentences + (size_t)(o + v->n_kp) * d, v->n_mis, d);
         v->question = copy_rows(eo.sentences + (size_t)(o + v->n_kp + v->n_mis) * d, 1, d);
+        v->n_rs = src[i].n_rs;
+        v->rs = copy_rows(eo.sentences + (size_t)(o + v->n_kp + v->n_mis + 1) * d, v->n_rs, d);
         if (!v->ref || !v->tok_off || !v->tok || !v->tok_w || !v->tok_ids || !v->kp || !v->kp_off ||
-            !v->mis || !v->question) {
+            !v->mis || !v->question || !v->rs) {
             st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
             break;
         }
@@ -155,7 +160,7 @@ exam_status exam_qvecs_build(exam_encoder *enc, const exam_qsrc *src, int n, exa
         for (int k = 0; k <= v->n_refs; k++) v->tok_off[k] = er.token_offsets[r + k] - t0;
         for (int t = t0; t < t1; t++) v->tok_w[t - t0] = exam_idf_weight(idf, er.token_ids[t]);
         r += v->n_refs;
-        o += v->n_kp + v->n_mis + 1;
+        o += v->n_kp + v->n_mis + 1 + v->n_rs;
     }
     /* idf is computed from these (the bank's) references when none was given */
     if (st == EXAM_OK && !idf->w) {
@@ -204,6 +209,15 @@ done:
 }
 
 /* The reference texts of a bank question: its answer and alternatives. */
+exam_status exam_qsrc_sentences(const char *text, exam_strlist *out) {
+    exam_spans sp = {0};
+    exam_status st = exam_split_sentences(text, strlen(text), &sp);
+    for (size_t k = 0; st == EXAM_OK && k < sp.count; k++)
+        st = exam_strlist_push(out, text + sp.items[k].start, sp.items[k].end - sp.items[k].start);
+    exam_spans_free(&sp);
+    return st;
+}
+
 const char **exam_question_refs(const exam_question *q, int *n) {
     const char **refs = malloc((q->alt_answers.count + 1) * sizeof *refs);
     if (!refs) return NULL;
@@ -251,7 +265,8 @@ exam_status exam_bank_vectors_build(const exam_bank *bank, exam_encoder *enc, co
     const char ***refs = calloc(n ? n : 1, sizeof *refs);
     exam_strlist *kps = calloc(n ? n : 1, sizeof *kps);
     int **kp_off = calloc(n ? n : 1, sizeof *kp_off);
-    exam_status st = (out->q && src && refs && kps && kp_off)
+    exam_strlist *rs = calloc(n ? n : 1, sizeof *rs);
+    exam_status st = (out->q && src && refs && kps && kp_off && rs)
                          ? EXAM_OK
                          : exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     for (size_t i = 0; st == EXAM_OK && i < n; i++) {
@@ -287,11 +302,17 @@ exam_status exam_bank_vectors_build(const exam_bank *bank, exam_encoder *enc, co
         src[i].mis = (const char *const *)q->common_mistakes.items;
         src[i].n_mis = (int)q->common_mistakes.count;
         src[i].question = q->question;
+        for (int r = 0; st == EXAM_OK && r < src[i].n_refs; r++)
+            st = exam_qsrc_sentences(refs[i][r], &rs[i]);
+        src[i].rs = (const char *const *)rs[i].items;
+        src[i].n_rs = (int)rs[i].count;
     }
     if (st == EXAM_OK) st = exam_qvecs_build(enc, src, (int)n, &out->idf, out->q, seconds);
     for (size_t i = 0; refs && i < n; i++) free(refs[i]);
     for (size_t i = 0; kps && i < n; i++) exam_strlist_free(&kps[i]);
     for (size_t i = 0; kp_off && i < n; i++) free(kp_off[i]);
+    for (size_t i = 0; rs && i < n; i++) exam_strlist_free(&rs[i]);
+    free(rs);
     free(refs);
     free(kps);
     free(kp_off);
@@ -317,7 +338,7 @@ void exam_bank_vectors_free(exam_bank_vectors *bv) {
  * counts and arrays in exam_qvec order, and "END1". Native byte order: a cache belongs to the
  * machine that wrote it. ---- */
 
-static const char magic[8] = {'E', 'X', 'A', 'M', 'V', 'E', 'C', '1'};
+static const char magic[8] = {'E', 'X', 'A', 'M', 'V', 'E', 'C', '2'};
 
 static int put(FILE *f, const void *p, size_t bytes) {
     return bytes == 0 || fwrite(p, 1, bytes, f) == bytes;
@@ -350,14 +371,15 @@ static void cache_save(const char *path, const exam_bank_vectors *bv) {
     for (size_t i = 0; ok && i < bv->n; i++) {
         const exam_qvec *v = &bv->q[i];
         int32_t n_tok = v->tok_off[v->n_refs];
-        int32_t counts[5] = {v->n_refs, v->n_kp, v->n_mis, n_tok, v->n_q_ids};
+        int32_t counts[6] = {v->n_refs, v->n_kp, v->n_mis, n_tok, v->n_q_ids, v->n_rs};
         ok = put(f, counts, sizeof counts) && put(f, v->ref, (size_t)v->n_refs * d * 4) &&
              put(f, v->tok_off, (size_t)(v->n_refs + 1) * 4) &&
              put(f, v->tok, (size_t)n_tok * d * 4) && put(f, v->tok_w, (size_t)n_tok * 4) &&
              put(f, v->tok_ids, (size_t)n_tok * 4) && put(f, v->q_ids, (size_t)v->n_q_ids * 4) &&
              put(f, v->kp, (size_t)v->n_kp * d * 4) &&
              put(f, v->kp_off, (size_t)(v->n_refs + 1) * 4) &&
-             put(f, v->mis, (size_t)v->n_mis * d * 4) && put(f, v->question, d * 4);
+             put(f, v->mis, (size_t)v->n_mis * d * 4) && put(f, v->question, d * 4) &&
+             put(f, v->rs, (size_t)v->n_rs * d * 4);
     }
     ok = ok && put(f, "END1", 4);
     if (fclose(f) != 0) ok = 0;
@@ -396,23 +418,25 @@ static exam_status cache_load(const char *path, const exam_bank *bank, int dim,
     for (size_t i = 0; ok && i < n; i++) {
         exam_qvec *v = &bv->q[i];
         const exam_question *q = &bank->questions[i];
-        int32_t c[5];
+        int32_t c[6];
         ok = fread(c, sizeof c, 1, f) == 1 && c[0] == (int32_t)(q->alt_answers.count + 1) &&
              c[1] >= (int32_t)q->key_points.count && c[1] < 100000 &&
              c[2] == (int32_t)q->common_mistakes.count && c[3] >= 0 && c[3] < 10000000 &&
-             c[4] >= 0 && c[4] < 100000;
+             c[4] >= 0 && c[4] < 100000 && c[5] >= 0 && c[5] < 100000;
         if (!ok) break;
         v->n_refs = c[0];
         v->n_kp = c[1];
         v->n_mis = c[2];
         v->n_q_ids = c[4];
+        v->n_rs = c[5];
         ok = (v->ref = take(f, (size_t)v->n_refs * d, 4)) &&
              (v->tok_off = take(f, (size_t)v->n_refs + 1, 4)) &&
              (v->tok = take(f, (size_t)c[3] * d, 4)) && (v->tok_w = take(f, (size_t)c[3], 4)) &&
              (v->tok_ids = take(f, (size_t)c[3], 4)) && (v->q_ids = take(f, (size_t)c[4], 4)) &&
              (v->kp = take(f, (size_t)v->n_kp * d, 4)) &&
              (v->kp_off = take(f, (size_t)v->n_refs + 1, 4)) &&
-             (v->mis = take(f, (size_t)v->n_mis * d, 4)) && (v->question = take(f, d, 4));
+             (v->mis = take(f, (size_t)v->n_mis * d, 4)) && (v->question = take(f, d, 4)) &&
+             (v->rs = take(f, (size_t)v->n_rs * d, 4));
         if (!ok) break;
         ok = v->tok_off[0] == 0 && v->tok_off[v->n_refs] == c[3] && v->kp_off[0] == 0 &&
              v->kp_off[v->n_refs] == v->n_kp && v->kp_off[1] == (int)q->key_points.count;

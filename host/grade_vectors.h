@@ -27,6 +27,8 @@ typedef struct exam_qvec {
     int n_mis;
     float *mis;      /* [n_mis × dim] */
     float *question; /* [dim], zero when there is no question text */
+    int n_rs;
+    float *rs; /* [n_rs × dim]: every sentence of every reference, for misconception margins */
 } exam_qvec;
 
 /* The texts an exam_qvec is built from. */
@@ -39,6 +41,8 @@ typedef struct exam_qsrc {
     const char *const *mis;
     int n_mis;
     const char *question;
+    const char *const *rs; /* the references' sentences */
+    int n_rs;
 } exam_qsrc;
 
 /* BERTScore idf weights: ln((N + 1) / (df + 1)) over the bank's N reference texts. */
@@ -75,6 +79,9 @@ exam_status exam_qvecs_build(exam_encoder *enc, const exam_qsrc *src, int n, exa
 
 /* Frees one question's vectors. */
 void exam_qvec_free(exam_qvec *v);
+
+/* Appends the sentences of text to out (exam_split_sentences). Errors: EXAM_ERR_NOMEM. */
+exam_status exam_qsrc_sentences(const char *text, exam_strlist *out);
 
 /* The reference texts of a question: its answer and alternatives (caller frees the array). */
 const char **exam_question_refs(const exam_question *q, int *n);

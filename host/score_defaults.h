@@ -1,7 +1,10 @@
-/* The score's default parameters. The logistic weights and the coverage threshold were fitted
- * by tools/fit_score.py on the SemEval-2013 Task 7 training data only (see that tool for the
- * procedure and the cross-validated AUCs); the penalty constants are design choices that
- * SemEval cannot inform (it has no stuffed, copied or off-topic answers to speak of). */
+/* The score's default parameters. The FITTED block comes from tools/fit_score.py run on the
+ * SemEval-2013 Task 7 training data only (tools/semeval_eval.sh --fit; the full output is in
+ * docs/grading-semeval-fit.txt): the feature set by 5-fold cross-validation, the weights by
+ * maximum likelihood with non-negative weights, the key-point threshold by coverage AUC, and
+ * the misconception weight and flag margin with half of each question's answers held out and
+ * their contradictory ones standing in as common mistakes. The design constants below cover
+ * what SemEval cannot inform (it has no stuffed, copied or off-topic answers to speak of). */
 #ifndef EXAM_SCORE_DEFAULTS_H
 #define EXAM_SCORE_DEFAULTS_H
 
@@ -16,6 +19,8 @@
 #define EXAM_SCORE_W_DEMOTED_F 0.0000
 #define EXAM_SCORE_W_COVERAGE 0.0000
 #define EXAM_SCORE_W_NEGATION 0.4707
+#define EXAM_SCORE_W_MISCONCEPTION 5.5000
+#define EXAM_SCORE_MISCONCEPTION_MARGIN 0.03
 #define EXAM_SCORE_COVERAGE_THRESHOLD 0.55
 #define EXAM_SCORE_COVERAGE_WIDTH 0.20
 /* features: bert_r,demoted_r,negation_mismatch */
@@ -24,14 +29,9 @@
 /* END FITTED */
 
 /* ---- design constants ---- */
-/* SemEval's questions carry no common mistakes, so the misconception weight cannot be fitted
- * there: a sentence that matches a listed mistake 0.1 better than the reference lowers the
- * logit by 0.8, about the effect of a 0.18 drop in token recall under the fitted weights. */
-#define EXAM_SCORE_W_MISCONCEPTION 8.0
-/* A sentence states a misconception when it matches a common mistake at 0.55 or more and
- * 0.05 better than anything in the reference. */
+/* A sentence states a misconception when it matches a common mistake at 0.55 or more and beats
+ * everything in the reference by the (fitted) margin. */
 #define EXAM_SCORE_MISCONCEPTION_THRESHOLD 0.55
-#define EXAM_SCORE_MISCONCEPTION_MARGIN 0.05
 /* Off topic: relevance (best cosine with the reference or the question) at or below 0.10
  * scores 0; the penalty fades out linearly by 0.25. */
 #define EXAM_SCORE_RELEVANCE_FLOOR 0.10

@@ -181,12 +181,81 @@ MACROS = (("cosine", "W_COSINE"), ("bert_p", "W_BERT_P"), ("bert_r", "W_BERT_R")
           ("demoted_f", "W_DEMOTED_F"), ("coverage", "W_COVERAGE"))
 
 
+def fit_misconception(paths, names, b, w, tau, width):
+    """SemEval lists no common mistakes. With every other answer held out and the held-out
+    contradictory answers standing in as a question's mistakes, the other answers' misconception
+    feature is measured. The feature exists to put answers that contradict the reference below
+    correct ones without disturbing the overall order, so its weight (the other weights fixed)
+    maximises, averaged over corpora, the mean of two ROC AUCs: correct vs not correct, and
+    correct vs contradictory. Maximum likelihood alone (printed beside it) gives a smaller
+    weight, as the stand-in mistakes are other students' noisy answers; the contradiction AUC
+    alone a larger one. The flag margin is the one with the best Youden J (contradictory vs
+    correct)."""
+    rows = load(paths)
+    y = np.array([r["meta"]["correct"] for r in rows], float)
+    lab = np.array([r["meta"]["label"] for r in rows])
+    corpus = np.array([r["meta"]["corpus"] for r in rows])
+    corpora = sorted(set(corpus))
+    z0 = b + matrix(rows, names, coverage(rows, tau, width)) @ w
+    mis = np.array([r["features"]["misconception"] for r in rows], float)
+
+    def nll(wm):
+        z = z0 - wm * mis
+        return float(np.mean(np.logaddexp(0, z) - y * z))
+
+    res = minimize(lambda t: nll(t[0]), [1.0], method="L-BFGS-B", bounds=[(0, 100)])
+    w_ml = float(res.x[0])
+
+    def contra_auc(wm):
+        z = z0 - wm * mis
+        out = []
+        for c in corpora:
+            k = (corpus == c) & ((lab == "correct") | (lab == "contradictory"))
+            out.append(auc(z[k], (lab[k] == "correct").astype(int)))
+        return float(np.mean(out)), out
+
+    def balanced(wm):
+        z = z0 - wm * mis
+        overall = [auc(z[corpus == c], y[corpus == c]) for c in corpora]
+        return (np.mean(overall) + contra_auc(wm)[0]) / 2
+
+    grid = [0.5 * i for i in range(0, 61)]
+    w_mis = max(grid, key=balanced)
+    print("\nmisconceptions (held-out contradictory answers as common mistakes, %d answers)" % len(y))
+    for c in corpora:
+        m = corpus == c
+        print("  %s mean misconception feature: " % c + ", ".join(
+            "%s %.4f" % (l, mis[m & (lab == l)].mean()) for l in ("correct", "contradictory", "incorrect")))
+        k = m & ((lab == "contradictory") | (lab == "correct"))
+        print("  %s AUC of the feature, contradictory vs correct: %.4f" % (c, auc(mis[k], (lab[k] == "contradictory").astype(int))))
+    w_contra = max(grid, key=lambda wm: contra_auc(wm)[0])
+    print("  weight %.2f: best mean of the two AUCs below (maximum likelihood alone: %.2f; "
+          "correct vs contradictory alone: %.2f)" % (w_mis, w_ml, w_contra))
+    for wm in (0.0, w_ml, w_mis, w_contra):
+        z = z0 - wm * mis
+        m, per = contra_auc(wm)
+        print("  weight %5.2f: AUC correct vs not " % wm + ", ".join(
+            "%s %.4f" % (c, auc(z[corpus == c], y[corpus == c])) for c in corpora) +
+            "; correct vs contradictory " + ", ".join("%s %.4f" % (c, a) for c, a in zip(corpora, per)))
+    best = None
+    for d in (0.03, 0.05, 0.08, 0.10, 0.12, 0.15, 0.20):
+        f = mis >= d
+        j = f[lab == "contradictory"].mean() - f[lab == "correct"].mean()
+        if best is None or j > best[0]:
+            best = (j, d)
+    print("  flag margin %.2f (Youden J %.3f)" % (best[1], best[0]))
+    return w_mis, best[1]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("results", nargs="+")
     ap.add_argument("--write-header")
     ap.add_argument("--features", help="comma-separated feature set (default: chosen by CV)")
     ap.add_argument("--no-fit", action="store_true", help="only report AUCs of the graded results")
+    ap.add_argument("--misconception-results", nargs="+", default=[],
+                    help="results of the -mis jobs of tools/semeval_jobs.py --misconceptions: "
+                         "fits the misconception weight (others fixed) and the flag margin")
     args = ap.parse_args()
     rows = load(args.results)
     y = np.array([r["meta"]["correct"] for r in rows])
@@ -262,12 +331,17 @@ def main():
         print("  %s mean score (0-10): " % c + ", ".join(
             "%s %.2f" % (l, 10 * final[m & (lab == l)].mean()) for l in ("correct", "contradictory", "incorrect")))
 
+    w_mis, margin = 8.0, 0.05
+    if args.misconception_results:
+        w_mis, margin = fit_misconception(args.misconception_results, names, b, w, tau, width)
     weights = dict(zip(names, w))
     block = ["/* FITTED: written by tools/fit_score.py; do not edit by hand */",
              "#define EXAM_SCORE_BIAS (%.4f)" % b]
     for n, macro in MACROS:
         block.append("#define EXAM_SCORE_%s %.4f" % (macro, weights.get(n, 0.0)))
     block.append("#define EXAM_SCORE_W_NEGATION %.4f" % -weights.get("negation_mismatch", 0.0))
+    block.append("#define EXAM_SCORE_W_MISCONCEPTION %.4f" % w_mis)
+    block.append("#define EXAM_SCORE_MISCONCEPTION_MARGIN %.2f" % margin)
     block.append("#define EXAM_SCORE_COVERAGE_THRESHOLD %.2f" % tau)
     block.append("#define EXAM_SCORE_COVERAGE_WIDTH %.2f" % width)
     block.append("/* features: %s */" % ",".join(names))

@@ -34,8 +34,8 @@ typedef struct exam_backend_ops {
     /* Frees a buffer (NULL is allowed). */
     void (*buffer_free)(exam_backend *be, exam_buffer *buf);
     /* Copies `bytes` from host memory into the buffer at byte `offset`. */
-    exam_status (*buffer_upload)(exam_backend *be, exam_buffer *dst, size_t offset,
-                                 const void *src, size_t bytes);
+    exam_status (*buffer_upload)(exam_backend *be, exam_buffer *dst, size_t offset, const void *src,
+                                 size_t bytes);
     /* Copies `bytes` from the buffer at byte `offset` into host memory; waits for pending ops. */
     exam_status (*buffer_download)(exam_backend *be, const exam_buffer *src, size_t offset,
                                    void *dst, size_t bytes);
@@ -75,8 +75,7 @@ typedef struct exam_backend_ops {
     /* out[p] = mean of x's rows rows[row_offsets[p]] .. rows[row_offsets[p+1]-1] (int32 lists),
      * for p < n_out; an empty range gives a zero row. */
     exam_status (*mean_pool)(exam_backend *be, const exam_buffer *x, const exam_buffer *rows,
-                             const exam_buffer *row_offsets, int n_out, int cols,
-                             exam_buffer *out);
+                             const exam_buffer *row_offsets, int n_out, int cols, exam_buffer *out);
     /* Scales each row of x to unit L2 norm (rows of norm < 1e-12 are divided by 1e-12). */
     exam_status (*l2_normalize)(exam_backend *be, exam_buffer *x, int rows, int cols);
     /* out[i][j] = cos(a[i], b[j]) for a [m×cols], b [n×cols]; zero rows give 0. */
@@ -86,16 +85,17 @@ typedef struct exam_backend_ops {
      * of a and reference rows b_offsets[p]..b_offsets[p+1]-1 of b (int32 offset lists).
      * a_best[i] = max cosine of candidate row i over its pair's reference rows, and b_best[j]
      * likewise for reference rows; an empty opposite side gives 0. */
-    exam_status (*greedy_match)(exam_backend *be, const exam_buffer *a, const exam_buffer *a_offsets,
-                                const exam_buffer *b, const exam_buffer *b_offsets, int n_pairs,
-                                int cols, exam_buffer *a_best, exam_buffer *b_best);
+    exam_status (*greedy_match)(exam_backend *be, const exam_buffer *a,
+                                const exam_buffer *a_offsets, const exam_buffer *b,
+                                const exam_buffer *b_offsets, int n_pairs, int cols,
+                                exam_buffer *a_best, exam_buffer *b_best);
 } exam_backend_ops;
 
 /* Every backend struct starts with this header. */
 struct exam_backend {
     const exam_backend_ops *ops;
-    const char *name;       /* "cpu", "opencl", "cuda" */
-    char device[128];       /* human-readable device description */
+    const char *name; /* "cpu", "opencl", "cuda" */
+    char device[128]; /* human-readable device description */
     exam_precision precision;
 };
 

@@ -7,7 +7,8 @@
 
 static _Thread_local char error_message[1024];
 
-exam_status exam_error_set_at(exam_status status, const char *file, int line, const char *fmt, ...) {
+exam_status exam_error_set_at(exam_status status, const char *file, int line, const char *fmt,
+                              ...) {
     const char *base = strrchr(file, '/');
     base = base ? base + 1 : file;
     char text[896];
@@ -29,16 +30,26 @@ void exam_error_clear(void) {
 
 const char *exam_status_name(exam_status status) {
     switch (status) {
-    case EXAM_OK: return "ok";
-    case EXAM_ERR_ARG: return "invalid_argument";
-    case EXAM_ERR_IO: return "io";
-    case EXAM_ERR_FORMAT: return "format";
-    case EXAM_ERR_UTF8: return "invalid_utf8";
-    case EXAM_ERR_NOMEM: return "out_of_memory";
-    case EXAM_ERR_BACKEND: return "backend";
-    case EXAM_ERR_UNAVAILABLE: return "unavailable";
-    case EXAM_ERR_LIMIT: return "limit";
-    case EXAM_ERR_NOT_FOUND: return "not_found";
+    case EXAM_OK:
+        return "ok";
+    case EXAM_ERR_ARG:
+        return "invalid_argument";
+    case EXAM_ERR_IO:
+        return "io";
+    case EXAM_ERR_FORMAT:
+        return "format";
+    case EXAM_ERR_UTF8:
+        return "invalid_utf8";
+    case EXAM_ERR_NOMEM:
+        return "out_of_memory";
+    case EXAM_ERR_BACKEND:
+        return "backend";
+    case EXAM_ERR_UNAVAILABLE:
+        return "unavailable";
+    case EXAM_ERR_LIMIT:
+        return "limit";
+    case EXAM_ERR_NOT_FOUND:
+        return "not_found";
     }
     return "unknown";
 }

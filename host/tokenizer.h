@@ -11,10 +11,10 @@ typedef struct exam_tokenizer exam_tokenizer;
 
 /* Normalisation switches (the BertNormalizer / BertPreTokenizer settings). */
 typedef struct exam_tokenizer_options {
-    int lowercase;       /* lowercase (and, with strip_accents, NFD + drop Mn) */
-    int strip_accents;   /* NFD + drop nonspacing marks */
-    int tokenize_cjk;    /* put spaces around CJK ideographs */
-    int max_word_chars;  /* longer words become [UNK] (HF: 100) */
+    int lowercase;      /* lowercase (and, with strip_accents, NFD + drop Mn) */
+    int strip_accents;  /* NFD + drop nonspacing marks */
+    int tokenize_cjk;   /* put spaces around CJK ideographs */
+    int max_word_chars; /* longer words become [UNK] (HF: 100) */
 } exam_tokenizer_options;
 
 /* The defaults of all-MiniLM-L6-v2's tokenizer: lowercase, strip accents, CJK split, 100. */
@@ -39,8 +39,10 @@ exam_status exam_tokenizer_init(const char *vocab_path, const exam_tokenizer_opt
 /* Frees a tokenizer (NULL is allowed). */
 void exam_tokenizer_free(exam_tokenizer *tok);
 
-/* Appends the wordpieces of `text` (len bytes, no special tokens) to `out`.
- * Errors: EXAM_ERR_UTF8 with the offending byte offset in the message; out keeps what it had. */
+/* Appends the wordpieces of `text` (len bytes, no [CLS]/[SEP] added) to `out`. Like HF, the
+ * special tokens' exact spellings ("[SEP]", "[MASK]", ...) in the text become those tokens.
+ * Errors: EXAM_ERR_UTF8 with the offending byte offset in the message, EXAM_ERR_LIMIT (4 GiB or
+ * more), EXAM_ERR_NOMEM; on error out keeps what it had. */
 exam_status exam_tokenizer_encode(const exam_tokenizer *tok, const char *text, size_t len,
                                   exam_tokens *out);
 
@@ -64,6 +66,11 @@ void exam_tokens_clear(exam_tokens *t);
 
 /* Appends one token with its byte span. */
 exam_status exam_tokens_push(exam_tokens *t, int32_t id, uint32_t start, uint32_t end);
+
+/* Puts [CLS] before the tokens from index `first` on and appends [SEP] after them, with empty
+ * spans at 0 and text_len. Errors: EXAM_ERR_ARG (first > count), EXAM_ERR_NOMEM (t unchanged). */
+exam_status exam_tokens_wrap(const exam_tokenizer *tok, exam_tokens *t, size_t first,
+                             uint32_t text_len);
 
 /* Releases a token list's storage and zeroes it. */
 void exam_tokens_free(exam_tokens *t);

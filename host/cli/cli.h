@@ -1,0 +1,50 @@
+/* The `examiner` command line: one function per verb, plus the helpers the verbs share. */
+#ifndef EXAM_CLI_H
+#define EXAM_CLI_H
+
+#include <stdio.h>
+
+#include "backend.h"
+#include "encoder.h"
+
+/* Exit codes shared by every verb. */
+enum {
+    EXAM_EXIT_OK = 0,
+    EXAM_EXIT_FAILURE = 1, /* the command could not do its job (model, backend, I/O) */
+    EXAM_EXIT_USAGE = 2,   /* bad command line */
+    EXAM_EXIT_INPUT = 3,   /* it ran, but some inputs were rejected (each reported) */
+};
+
+/* Verbs: each takes argv with argv[0] = the verb's name and returns an exit code. */
+int exam_cli_embed(int argc, char **argv);
+int exam_cli_similarity(int argc, char **argv);
+int exam_cli_sts(int argc, char **argv);
+
+/* Options every model-using verb accepts. */
+typedef struct exam_cli_model_args {
+    const char *model_dir; /* --model, else $EXAMINER_MODEL_DIR, else the default folder */
+    const char *backend;   /* --backend, else $EXAMINER_BACKEND, else automatic */
+    int threads;           /* --threads */
+    int window;            /* --window (else --truncate) */
+} exam_cli_model_args;
+
+/* Consumes a model option at argv[*i] (advancing *i past its value); returns 1 if it was one,
+ * 0 if not, -1 on a missing value (reported on stderr). */
+int exam_cli_parse_model_arg(int argc, char **argv, int *i, exam_cli_model_args *args);
+
+/* Help text for the shared model options. */
+extern const char exam_cli_model_help[];
+
+/* Creates the backend and loads the encoder; reports failures on stderr. */
+int exam_cli_open_encoder(const exam_cli_model_args *args, exam_backend **be, exam_encoder **enc);
+
+/* Frees what exam_cli_open_encoder made. */
+void exam_cli_close_encoder(exam_backend *be, exam_encoder *enc);
+
+/* Encoding options from the shared model args. */
+exam_encode_options exam_cli_encode_options(const exam_cli_model_args *args);
+
+/* Seconds on a monotonic clock. */
+double exam_cli_now(void);
+
+#endif

@@ -1,0 +1,45 @@
+/* Entry point of the `examiner` CLI: dispatches to one function per verb. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct verb {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} verb;
+
+static const verb verbs[] = {
+    {"embed", exam_cli_embed, "embed texts (one per line, or JSONL) into JSONL embeddings"},
+    {"similarity", exam_cli_similarity, "cosine similarity of two texts"},
+    {"sts", exam_cli_sts, "evaluate on an STS-Benchmark file (Spearman, Pearson)"},
+};
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: examiner VERB [OPTIONS]   (examiner VERB --help for details)\n\nverbs:\n");
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        fprintf(out, "  %-12s %s\n", verbs[i].name, verbs[i].summary);
+    fprintf(out, "\nexit codes: 0 ok, 1 failure, 2 usage error, 3 some inputs rejected\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return EXAM_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return EXAM_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("examiner %s\n", EXAMINER_VERSION);
+        return EXAM_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strcmp(argv[1], verbs[i].name) == 0) return verbs[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "examiner: unknown verb '%s'\n", argv[1]);
+    usage(stderr);
+    return EXAM_EXIT_USAGE;
+}

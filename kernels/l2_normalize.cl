@@ -6,7 +6,7 @@ KERNEL exam_l2_normalize(GLOBAL float *x, int rows, int cols) {
     int r = GROUP_ID(0);
     int lid = LOCAL_ID(0);
     int n = LOCAL_SIZE(0);
-    if ((r = rows)) return;
+    if (r >= rows) return;
 
     GLOBAL float *row = x + (size_t)r * (size_t)cols;
     float sq = 0.0f;

@@ -32,7 +32,7 @@ KERNEL exam_attention(const GLOBAL float *qkv, const GLOBAL int *offsets, int n_
     float q[EXAM_ATTN_HEAD_MAX];
     float acc[EXAM_ATTN_HEAD_MAX];
     const GLOBAL float *qrow = qkv + (size_t)(start + (active ? qi : q0)) * stride + head_col;
-EXAM_UNROLL
+    EXAM_UNROLL
     for (int d = 0; d < EXAM_ATTN_HEAD_MAX; d++) {
         q[d] = d < head_dim ? qrow[d] * scale : 0.0f;
         acc[d] = 0.0f;
@@ -53,11 +53,11 @@ EXAM_UNROLL
 
         float s[EXAM_ATTN_KTILE];
         float tile_max = m;
-EXAM_UNROLL
+        EXAM_UNROLL
         for (int j = 0; j < EXAM_ATTN_KTILE; j++) {
             float dot = 0.0f;
             if (j < nk) {
-EXAM_UNROLL
+                EXAM_UNROLL
                 for (int d = 0; d < EXAM_ATTN_HEAD_MAX; d++)
                     if (d < head_dim) dot = EXAM_FMA(q[d], k_tile[j * EXAM_ATTN_HEAD_MAX + d], dot);
                 tile_max = EXAM_FMAX(tile_max, dot);
@@ -66,14 +66,14 @@ EXAM_UNROLL
         }
         float corr = EXAM_EXP(m - tile_max);
         l *= corr;
-EXAM_UNROLL
+        EXAM_UNROLL
         for (int d = 0; d < EXAM_ATTN_HEAD_MAX; d++) acc[d] *= corr;
-EXAM_UNROLL
+        EXAM_UNROLL
         for (int j = 0; j < EXAM_ATTN_KTILE; j++) {
             if (j < nk) {
                 float p = EXAM_EXP(s[j] - tile_max);
                 l += p;
-EXAM_UNROLL
+                EXAM_UNROLL
                 for (int d = 0; d < EXAM_ATTN_HEAD_MAX; d++)
                     if (d < head_dim)
                         acc[d] = EXAM_FMA(p, v_tile[j * EXAM_ATTN_HEAD_MAX + d], acc[d]);
@@ -86,7 +86,7 @@ EXAM_UNROLL
     if (active) {
         GLOBAL float *orow = out + (size_t)(start + qi) * (size_t)width + head_col;
         float inv = 1.0f / l;
-EXAM_UNROLL
+        EXAM_UNROLL
         for (int d = 0; d < EXAM_ATTN_HEAD_MAX; d++)
             if (d < head_dim) orow[d] = acc[d] * inv;
     }

@@ -183,30 +183,89 @@ static exam_status cpu_bias_residual_layernorm(exam_backend *be, const exam_buff
     return EXAM_OK;
 }
 
-/* One query row of one head: softmax(q·Kᵀ·scale)·V into o, using `scores` as scratch. */
-static void attend_row(const float *q, const float *k0, const float *v0, size_t stride, int len,
-                       int head_dim, float scale, float *scores, float *o) {
-    float max = -INFINITY;
-    for (int j = 0; j < len; j++) {
-        const float *k = k0 + (size_t)j * stride;
-        float s = 0.0f;
-        for (int d = 0; d < head_dim; d++) s += q[d] * k[d];
-        s *= scale;
-        scores[j] = s;
-        if (s > max) max = s;
+/* Query rows handled together, and keys per register block, in the CPU attention. */
+#define ATTN_ROWS 4
+#define ATTN_KEYS 16
+
+/* scores[r][j] = q_r · k_j for ATTN_ROWS pre-scaled query rows (qs, [ATTN_ROWS × head_dim])
+ * against the transposed, zero-padded keys kt ([head_dim × lp], lp a multiple of ATTN_KEYS).
+ * Accumulators stay in registers across the head dimension. */
+static inline void attn_scores(const float *qs, const float *kt, int head_dim, int lp,
+                               float *scores) {
+    for (int j0 = 0; j0 < lp; j0 += ATTN_KEYS) {
+        float acc[ATTN_ROWS][ATTN_KEYS] = {{0}};
+        for (int d = 0; d < head_dim; d++) {
+            const float *kr = kt + (size_t)d * lp + j0;
+            for (int r = 0; r < ATTN_ROWS; r++) {
+                const float qd = qs[r * head_dim + d];
+#pragma omp simd
+                for (int jj = 0; jj < ATTN_KEYS; jj++) acc[r][jj] += qd * kr[jj];
+            }
+        }
+        for (int r = 0; r < ATTN_ROWS; r++)
+            for (int jj = 0; jj < ATTN_KEYS; jj++) scores[(size_t)r * lp + j0 + jj] = acc[r][jj];
     }
-    float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-    for (int j = 0; j < len; j++) {
-        scores[j] = exam_fast_expf(scores[j] - max);
-        sum += scores[j];
-    }
-    float inv = 1.0f / sum;
-    for (int d = 0; d < head_dim; d++) o[d] = 0.0f;
+}
+
+/* o_r = Σ_j p[r][j] · v_j for ATTN_ROWS rows; inlined with head_dim constant where possible. */
+static inline void attn_values(const float *p, int lp, const float *v0, size_t stride, int len,
+                               int head_dim, float *acc) {
+    for (int i = 0; i < ATTN_ROWS * head_dim; i++) acc[i] = 0.0f;
     for (int j = 0; j < len; j++) {
         const float *v = v0 + (size_t)j * stride;
-        float p = scores[j] * inv;
-        for (int d = 0; d < head_dim; d++) o[d] += p * v[d];
+        for (int r = 0; r < ATTN_ROWS; r++) {
+            const float pj = p[(size_t)r * lp + j];
+#pragma omp simd
+            for (int d = 0; d < head_dim; d++) acc[r * head_dim + d] += pj * v[d];
+        }
+    }
+}
+
+/* In-place softmax of s[0..len) in fp32. */
+static void softmax_row(float *s, int len) {
+    float max = -INFINITY, sum = 0.0f;
+#pragma omp simd reduction(max : max)
+    for (int j = 0; j < len; j++) max = s[j] > max ? s[j] : max;
+#pragma omp simd reduction(+ : sum)
+    for (int j = 0; j < len; j++) {
+        s[j] = exam_fast_expf(s[j] - max);
+        sum += s[j];
+    }
+    const float inv = 1.0f / sum;
+    for (int j = 0; j < len; j++) s[j] *= inv;
+}
+
+/* Floats of per-thread scratch attend_head needs for sequences up to max_len. */
+static size_t attn_scratch_floats(int max_len, int head_dim) {
+    size_t lp = ((size_t)(max_len > 0 ? max_len : 1) + ATTN_KEYS - 1) / ATTN_KEYS * ATTN_KEYS;
+    return lp * (head_dim + ATTN_ROWS) + 2 * (size_t)ATTN_ROWS * head_dim;
+}
+
+/* Attention of one head of one sequence: K transposed and zero-padded into kt, then
+ * ATTN_ROWS query rows at a time: scores, softmax, weighted sum of V rows. */
+static void attend_head(const float *q0, const float *k0, const float *v0, size_t stride, int len,
+                        int head_dim, float scale, float *scratch, float *o0, size_t o_stride) {
+    const int lp = (len + ATTN_KEYS - 1) / ATTN_KEYS * ATTN_KEYS;
+    float *kt = scratch, *scores = kt + (size_t)head_dim * lp;
+    float *qs = scores + (size_t)ATTN_ROWS * lp, *acc = qs + ATTN_ROWS * head_dim;
+    for (int d = 0; d < head_dim; d++) {
+        float *row = kt + (size_t)d * lp;
+        for (int j = 0; j < len; j++) row[j] = k0[(size_t)j * stride + d];
+        for (int j = len; j < lp; j++) row[j] = 0.0f;
+    }
+    for (int i0 = 0; i0 < len; i0 += ATTN_ROWS) {
+        const int rows = len - i0 < ATTN_ROWS ? len - i0 : ATTN_ROWS;
+        for (int r = 0; r < ATTN_ROWS; r++)
+            for (int d = 0; d < head_dim; d++)
+                qs[r * head_dim + d] = r < rows ? q0[(size_t)(i0 + r) * stride + d] * scale : 0.0f;
+        attn_scores(qs, kt, head_dim, lp, scores);
+        for (int r = 0; r < ATTN_ROWS; r++) softmax_row(scores + (size_t)r * lp, len);
+        if (head_dim == 32)
+            attn_values(scores, lp, v0, stride, len, 32, acc);
+        else
+            attn_values(scores, lp, v0, stride, len, head_dim, acc);
+        for (int r = 0; r < rows; r++)
+            memcpy(o0 + (size_t)(i0 + r) * o_stride, acc + r * head_dim, sizeof(float) * head_dim);
     }
 }
 
@@ -219,28 +278,26 @@ static exam_status cpu_attention(exam_backend *be, const exam_buffer *qkv,
     const int hidden = heads * head_dim;
     const size_t stride = 3 * (size_t)hidden;
     const float scale = 1.0f / sqrtf((float)head_dim);
+    const size_t scratch_len = attn_scratch_floats(max_len, head_dim);
     exam_status status = EXAM_OK;
 #pragma omp parallel
     {
-        float *scores = malloc(sizeof(float) * (size_t)(max_len > 0 ? max_len : 1));
-        if (!scores) {
+        float *scratch = malloc(sizeof(float) * scratch_len);
+        if (!scratch) {
 #pragma omp critical
             status = exam_error_set(EXAM_ERR_NOMEM, "cpu: attention scratch");
-        } else {
-#pragma omp for schedule(dynamic, 1) collapse(2)
-            for (int s = 0; s < n_seqs; s++) {
-                for (int h = 0; h < heads; h++) {
-                    int start = off[s], len = off[s + 1] - off[s];
-                    const float *base = CF(qkv) + (size_t)start * stride + (size_t)h * head_dim;
-                    for (int i = 0; i < len; i++) {
-                        float *o = F(out) + (size_t)(start + i) * hidden + (size_t)h * head_dim;
-                        attend_row(base + (size_t)i * stride, base + hidden, base + 2 * hidden,
-                                   stride, len, head_dim, scale, scores, o);
-                    }
-                }
-            }
-            free(scores);
         }
+#pragma omp for schedule(dynamic, 1) collapse(2)
+        for (int s = 0; s < n_seqs; s++) {
+            for (int h = 0; h < heads; h++) {
+                if (!scratch) continue;
+                const float *base = CF(qkv) + (size_t)off[s] * stride + (size_t)h * head_dim;
+                float *o = F(out) + (size_t)off[s] * hidden + (size_t)h * head_dim;
+                attend_head(base, base + hidden, base + 2 * hidden, stride, off[s + 1] - off[s],
+                            head_dim, scale, scratch, o, (size_t)hidden);
+            }
+        }
+        free(scratch);
     }
     return status;
 }

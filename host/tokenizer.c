@@ -149,11 +149,12 @@ static exam_status word_flush(const exam_tokenizer *tok, encode_state *es, exam_
 static exam_status pretokenize_cp(const exam_tokenizer *tok, encode_state *es, int32_t cp,
                                   unsigned flags, uint32_t start, uint32_t end, exam_tokens *out) {
     if (exam_text_is_whitespace(cp)) {
-        if (!(flags & EXAM_WORD_TAIL)) {
+        exam_status st = word_flush(tok, es, out);
+        if (!(flags & EXAM_WORD_TAIL)) { /* it still takes its span, as a starter would */
             es->word.last_start = start;
             es->word.last_end = end;
         }
-        return word_flush(tok, es, out);
+        return st;
     }
     if (exam_text_is_punctuation(cp)) {
         exam_status st = word_flush(tok, es, out);

@@ -21,10 +21,11 @@ static float max_abs_diff(const float *a, const float *b, int n) {
 
 /* A long text of about `words` words, deterministic. */
 static char *long_text(int words) {
-    static const char *vocab[] = {"gradient", "descent", "updates", "the", "weights", "of", "a",
-                                  "model", "by", "stepping", "against", "loss", "curvature",
-                                  "regularisation", "keeps", "variance", "low", "while", "bias",
-                                  "rises", "slightly", "cache", "invalidation", "is", "hard"};
+    static const char *vocab[] = {
+        "gradient", "descent",      "updates",  "the",     "weights", "of",        "a",
+        "model",    "by",           "stepping", "against", "loss",    "curvature", "regularisation",
+        "keeps",    "variance",     "low",      "while",   "bias",    "rises",     "slightly",
+        "cache",    "invalidation", "is",       "hard"};
     size_t cap = (size_t)words * 16 + 1;
     char *s = malloc(cap);
     s[0] = '\0';
@@ -57,8 +58,8 @@ static void test_batch_invariance(void) {
         CHECK(exam_encoder_encode(enc, &texts[i], &lens[i], 1, &o, &one) == EXAM_OK);
         float d = max_abs_diff(one.sentences, all.sentences + (size_t)i * all.dim, all.dim);
         CHECKF(d < 2e-5f, "text %d alone vs in a batch differ by %g", i, d);
-        d = max_abs_diff(split.sentences + (size_t)i * all.dim,
-                         all.sentences + (size_t)i * all.dim, all.dim);
+        d = max_abs_diff(split.sentences + (size_t)i * all.dim, all.sentences + (size_t)i * all.dim,
+                         all.dim);
         CHECKF(d < 2e-5f, "text %d in split passes differs by %g", i, d);
         CHECK(one.n_tokens[0] == all.n_tokens[i]);
         exam_embeddings_free(&one);
@@ -66,7 +67,8 @@ static void test_batch_invariance(void) {
     CHECK(all.n_tokens[2] == 2);   /* empty text: [CLS] [SEP] */
     CHECK(all.n_tokens[1] == 256); /* truncated to the model's window */
     double norm = 0;
-    for (int d = 0; d < all.dim; d++) norm += all.sentences[2 * all.dim + d] * all.sentences[2 * all.dim + d];
+    for (int d = 0; d < all.dim; d++)
+        norm += all.sentences[2 * all.dim + d] * all.sentences[2 * all.dim + d];
     CHECKF(fabs(norm - 1.0) < 1e-4, "empty text embedding norm^2 %g", norm);
     exam_embeddings_free(&split);
     exam_embeddings_free(&all);

@@ -34,8 +34,9 @@ static exam_status try_image(const char *header, const void *data, size_t data_l
 
 static void test_valid_f32(void) {
     /* Header padded so the data section starts 4-byte aligned (8 + 88 = 96). */
-    const char *h = "{\"__metadata__\":{\"format\":\"pt\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2,3],"
-                    "\"data_offsets\":[0,24]}}   ";
+    const char *h =
+        "{\"__metadata__\":{\"format\":\"pt\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2,3],"
+        "\"data_offsets\":[0,24]}}   ";
     float data[6] = {1, 2, 3, 4, 5, 6};
     size_t size;
     uint8_t *img = make_image(h, data, sizeof data, &size);

@@ -76,8 +76,12 @@ if(EXAMINER_CUDA)
     # sm_80 and sm_90 machine code, plus compute_90 PTX for newer GPUs.
     set(CMAKE_CUDA_ARCHITECTURES 80-real 90-real 90-virtual)
   endif()
+  find_package(CUDAToolkit QUIET)
+  if(NOT CUDAToolkit_FOUND OR NOT TARGET CUDA::cublas OR NOT TARGET CUDA::cudart)
+    message(FATAL_ERROR "examiner: EXAMINER_CUDA is ON but the CUDA toolkit with cuBLAS was not "
+                        "found; install it or configure with -DEXAMINER_CUDA=OFF")
+  endif()
   enable_language(CUDA)
-  find_package(CUDAToolkit REQUIRED)
   message(STATUS "examiner: CUDA backend ON (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, "
                  "archs ${CMAKE_CUDA_ARCHITECTURES})")
   set(CMAKE_CUDA_STANDARD 17)

@@ -11,7 +11,9 @@
  * and opts->allow_cpu_device is set, on the first CPU device (PoCL). Builds every kernel (or
  * loads the cached binary for this device and source). EXAM_ERR_UNAVAILABLE when no suitable
  * device exists, EXAM_ERR_BACKEND when a call or a kernel build fails (the build log is in the
- * message). opts may be NULL (defaults: F32, no CPU device). */
+ * message). opts may be NULL (defaults: F32, no CPU device). GEMMs are fp32 whatever
+ * opts->precision asks. One backend serves one thread at a time (its kernels hold their
+ * arguments); a worker with several threads creates one backend each. */
 exam_status exam_backend_opencl_create(const exam_backend_options *opts, exam_backend **out);
 
 /* Builds each kernel source (behind the prelude) separately on every OpenCL device with the

@@ -9,7 +9,8 @@
  * says otherwise): one stream, one cuBLAS handle, pinned staging buffers for uploads.
  * opts->precision picks the GEMM input precision (fp32, or fp16/bf16 on tensor cores with fp32
  * accumulation). EXAM_ERR_UNAVAILABLE with "CUDA unavailable: <driver's reason>" when there is
- * no usable device. opts may be NULL (fp32). */
+ * no usable device. opts may be NULL (fp32). One backend (one stream) serves one thread at a
+ * time; a worker with several threads creates one backend each. */
 exam_status exam_backend_cuda_create(const exam_backend_options *opts, exam_backend **out);
 
 #endif

@@ -7,6 +7,12 @@
 #include <string.h>
 
 #include "backend_cpu.h"
+#ifdef EXAMINER_HAVE_CUDA
+#include "backend_cuda.h"
+#endif
+#ifdef EXAMINER_HAVE_OPENCL
+#include "backend_opencl.h"
+#endif
 
 typedef exam_status (*backend_create_fn)(const exam_backend_options *opts, exam_backend **out);
 
@@ -15,8 +21,15 @@ typedef struct backend_entry {
     backend_create_fn create;
 } backend_entry;
 
-/* In order of preference for automatic selection. */
+/* In order of preference for automatic selection: CUDA, an OpenCL GPU, then the CPU backend
+ * (OpenCL takes a CPU device such as PoCL only when forced or asked to by the options). */
 static const backend_entry backend_table[] = {
+#ifdef EXAMINER_HAVE_CUDA
+    {"cuda", exam_backend_cuda_create},
+#endif
+#ifdef EXAMINER_HAVE_OPENCL
+    {"opencl", exam_backend_opencl_create},
+#endif
     {"cpu", exam_backend_cpu_create},
 };
 
@@ -48,7 +61,11 @@ exam_status exam_backend_select(const char *forced, const exam_backend_options *
     const char *env = getenv("EXAMINER_BACKEND");
     const char *name = forced && *forced ? forced : (env && *env ? env : NULL);
     if (name) {
-        exam_status st = exam_backend_create(name, opts, out);
+        /* forcing OpenCL accepts whatever device it finds, a CPU device (PoCL) included */
+        exam_backend_options forced_opts = {0};
+        if (opts) forced_opts = *opts;
+        forced_opts.allow_cpu_device = 1;
+        exam_status st = exam_backend_create(name, &forced_opts, out);
         if (why && st == EXAM_OK)
             snprintf(why, why_len, "backend %s (forced): %s", name, (*out)->device);
         return st;
@@ -74,15 +91,23 @@ int exam_backend_probe(exam_backend_info *infos, int cap) {
     for (int i = 0; i < backend_count && n < cap; i++, n++) {
         exam_backend *be = NULL;
         exam_backend_options opts = {0};
-        opts.allow_cpu_device = 1;
         infos[n].name = backend_table[i].name;
-        if (backend_table[i].create(&opts, &be) == EXAM_OK) {
-            infos[n].available = 1;
-            snprintf(infos[n].detail, sizeof infos[n].detail, "%s", be->device);
+        exam_status st = backend_table[i].create(&opts, &be);
+        snprintf(infos[n].detail, sizeof infos[n].detail, "%s", exam_error_message());
+        int forced_only = 0;
+        if (st == EXAM_ERR_UNAVAILABLE) {
+            /* usable only on a CPU device (OpenCL on PoCL): available, but not chosen unasked */
+            opts.allow_cpu_device = 1;
+            st = backend_table[i].create(&opts, &be);
+            forced_only = st == EXAM_OK;
+            if (st != EXAM_OK)
+                snprintf(infos[n].detail, sizeof infos[n].detail, "%s", exam_error_message());
+        }
+        infos[n].available = st == EXAM_OK;
+        if (st == EXAM_OK) {
+            snprintf(infos[n].detail, sizeof infos[n].detail, "%s%s", be->device,
+                     forced_only ? "; a CPU device, used only when forced" : "");
             exam_backend_free(be);
-        } else {
-            infos[n].available = 0;
-            snprintf(infos[n].detail, sizeof infos[n].detail, "%s", exam_error_message());
         }
     }
     return n;

@@ -19,6 +19,7 @@ enum {
 int exam_cli_embed(int argc, char **argv);
 int exam_cli_similarity(int argc, char **argv);
 int exam_cli_sts(int argc, char **argv);
+int exam_cli_backends(int argc, char **argv);
 
 /* Options every model-using verb accepts. */
 typedef struct exam_cli_model_args {

@@ -10,6 +10,7 @@
 
 #include "backend_cpu.h"
 #include "backend_plugin.h"
+#include "backend_precheck.h"
 
 typedef exam_status (*backend_create_fn)(const exam_backend_options *opts, exam_backend **out);
 
@@ -22,14 +23,29 @@ typedef struct backend_entry {
     exam_status (*precheck)(const exam_backend_options *opts);
 } backend_entry;
 
+#ifdef EXAMINER_HAVE_CUDA
+static exam_status precheck_cuda(const exam_backend_options *opts) {
+    (void)opts;
+    return exam_precheck_cuda_driver();
+}
+#endif
+
+#ifdef EXAMINER_HAVE_OPENCL
+/* A CPU device (PoCL) is not chosen unasked, so when PoCL is all there is, PoCL is not started. */
+static exam_status precheck_opencl(const exam_backend_options *opts) {
+    if (opts && opts->allow_cpu_device) return EXAM_OK;
+    return exam_precheck_opencl_icds();
+}
+#endif
+
 /* In order of preference for automatic selection: CUDA, an OpenCL GPU, then the CPU backend
  * (OpenCL takes a CPU device such as PoCL only when forced or asked to by the options). */
 static const backend_entry backend_table[] = {
 #ifdef EXAMINER_HAVE_CUDA
-    {"cuda", "CUDA", NULL, NULL},
+    {"cuda", "CUDA", NULL, precheck_cuda},
 #endif
 #ifdef EXAMINER_HAVE_OPENCL
-    {"opencl", "OpenCL", NULL, NULL},
+    {"opencl", "OpenCL", NULL, precheck_opencl},
 #endif
     {"cpu", "CPU", exam_backend_cpu_create, NULL},
 };

@@ -42,6 +42,12 @@ static int search_dirs(char dirs[][PATH_MAX], int cap) {
         if (slash) {
             *slash = '\0';
             snprintf(dirs[n++], PATH_MAX, "%s", exe[0] ? exe : "/");
+#ifdef EXAMINER_PLUGIN_RELATIVE_DIR
+            if (n < cap) {
+                int w = snprintf(dirs[n], PATH_MAX, "%s/%s", exe, EXAMINER_PLUGIN_RELATIVE_DIR);
+                if (w > 0 && w < PATH_MAX) n++; /* a path too long to hold is skipped */
+            }
+#endif
         }
     }
 #ifdef EXAMINER_PLUGIN_BUILD_DIR
@@ -57,8 +63,8 @@ static int search_dirs(char dirs[][PATH_MAX], int cap) {
 static const exam_plugin_api *module_open(const char *name, char *reason, size_t reason_len) {
     char file[64];
     snprintf(file, sizeof file, "libexaminer-%s.so", name);
-    char dirs[4][PATH_MAX];
-    int n_dirs = search_dirs(dirs, 4);
+    char dirs[5][PATH_MAX];
+    int n_dirs = search_dirs(dirs, 5);
     char path[PATH_MAX + 64] = "";
     int found = 0;
     for (int i = 0; i < n_dirs && !found; i++) {

@@ -44,8 +44,9 @@ typedef const exam_plugin_api *(*exam_plugin_get_api_fn)(const exam_plugin_host 
 /* ---- core side (host/backend_plugin.c) ---- */
 
 /* Loads libexaminer-<name>.so once per process and returns its description. The module is
- * looked for in $EXAMINER_PLUGIN_DIR, the directory of the running executable, the build
- * directory and the install directory, in that order; the first file found is the one loaded.
+ * looked for in $EXAMINER_PLUGIN_DIR, the directory of the running executable, the install
+ * layout next to it (<exe>/../lib/examiner), the build directory and the install directory, in
+ * that order; the first file found is the one loaded.
  * EXAM_ERR_UNAVAILABLE with "<title> unavailable: <why>" (title: "CUDA", "OpenCL") when it
  * is not found, cannot be loaded (dlerror's message), or speaks another ABI. Thread-safe. */
 exam_status exam_plugin_load(const char *name, const char *title, const exam_plugin_api **out);

@@ -1,10 +1,11 @@
 # Accelerator backends: finds OpenCL + CLBlast and the CUDA toolkit (nvcc, cudart, cuBLAS), embeds
 # kernels/*.cl for the OpenCL backend and builds kernels/cuda/*.cu into a static library.
-# Sets EXAM_BACKEND_SOURCES / EXAM_BACKEND_LIBS / EXAM_BACKEND_DEFS for host/CMakeLists.txt.
+# For host/CMakeLists.txt, which builds each backend as a module loaded at run time, it sets
+# EXAM_BACKEND_MODULES (names), EXAM_MODULE_<name>_SOURCES / _LIBS / _DEFS, and EXAM_BACKEND_DEFS
+# (EXAMINER_HAVE_<NAME> for the core's registry).
 
 set(EXAM_KERNEL_DIR ${CMAKE_SOURCE_DIR}/kernels)
-set(EXAM_BACKEND_SOURCES "")
-set(EXAM_BACKEND_LIBS "")
+set(EXAM_BACKEND_MODULES "")
 set(EXAM_BACKEND_DEFS "")
 
 # ---- OpenCL + CLBlast -------------------------------------------------------------------------
@@ -53,9 +54,11 @@ if(EXAMINER_OPENCL AND OpenCL_FOUND AND CLBLAST_INCLUDE_DIR AND CLBLAST_LIBRARY)
   file(CONFIGURE OUTPUT ${EXAM_CL_GENERATED} CONTENT "${embed}" @ONLY)
 
   file(GLOB EXAM_OPENCL_HOST CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/host/backend_opencl*.c)
-  list(APPEND EXAM_BACKEND_SOURCES ${EXAM_OPENCL_HOST} ${EXAM_CL_GENERATED})
-  list(APPEND EXAM_BACKEND_LIBS OpenCL::OpenCL ${CLBLAST_LIBRARY})
-  list(APPEND EXAM_BACKEND_DEFS EXAMINER_HAVE_OPENCL=1 CL_TARGET_OPENCL_VERSION=120)
+  list(APPEND EXAM_BACKEND_MODULES opencl)
+  set(EXAM_MODULE_opencl_SOURCES ${EXAM_OPENCL_HOST} ${EXAM_CL_GENERATED})
+  set(EXAM_MODULE_opencl_LIBS OpenCL::OpenCL ${CLBLAST_LIBRARY})
+  set(EXAM_MODULE_opencl_DEFS CL_TARGET_OPENCL_VERSION=120)
+  list(APPEND EXAM_BACKEND_DEFS EXAMINER_HAVE_OPENCL=1)
 else()
   message(STATUS "examiner: OpenCL backend OFF (OpenCL or CLBlast not found, or EXAMINER_OPENCL=OFF)")
 endif()
@@ -102,8 +105,10 @@ if(EXAMINER_CUDA)
   target_link_libraries(examiner_cuda_kernels PUBLIC CUDA::cudart)
 
   file(GLOB EXAM_CUDA_HOST CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/host/backend_cuda*.c)
-  list(APPEND EXAM_BACKEND_SOURCES ${EXAM_CUDA_HOST})
-  list(APPEND EXAM_BACKEND_LIBS examiner_cuda_kernels CUDA::cublas CUDA::cudart)
+  list(APPEND EXAM_BACKEND_MODULES cuda)
+  set(EXAM_MODULE_cuda_SOURCES ${EXAM_CUDA_HOST})
+  set(EXAM_MODULE_cuda_LIBS examiner_cuda_kernels CUDA::cublas CUDA::cudart)
+  set(EXAM_MODULE_cuda_DEFS "")
   list(APPEND EXAM_BACKEND_DEFS EXAMINER_HAVE_CUDA=1)
 else()
   message(STATUS "examiner: CUDA backend OFF (nvcc not found or EXAMINER_CUDA=OFF)")

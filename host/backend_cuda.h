@@ -1,5 +1,5 @@
-/* The CUDA backend (cuBLAS GEMMs, kernels compiled by nvcc from kernels/) as the backend
- * registry sees it. Present only when built with EXAMINER_HAVE_CUDA. */
+/* The CUDA backend (cuBLAS GEMMs, kernels compiled by nvcc from kernels/) as its module's entry
+ * point sees it; compiled only into libexaminer-cuda.so, which the core loads at run time. */
 #ifndef EXAM_BACKEND_CUDA_H
 #define EXAM_BACKEND_CUDA_H
 

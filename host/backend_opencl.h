@@ -1,5 +1,5 @@
-/* The OpenCL backend (CLBlast GEMMs, kernels built from the embedded kernels/ sources) as the
- * backend registry and the CLI see it. Present only when built with EXAMINER_HAVE_OPENCL. */
+/* The OpenCL backend (CLBlast GEMMs, kernels built from the embedded kernels/ sources) as its
+ * module's entry point sees it; compiled only into libexaminer-opencl.so (loaded at run time). */
 #ifndef EXAM_BACKEND_OPENCL_H
 #define EXAM_BACKEND_OPENCL_H
 

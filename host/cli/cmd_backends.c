@@ -5,9 +5,6 @@
 #include <string.h>
 
 #include "cli.h"
-#ifdef EXAMINER_HAVE_OPENCL
-#include "backend_opencl.h"
-#endif
 
 static const char backends_help[] =
     "usage: examiner backends [--check-kernels]\n"
@@ -23,7 +20,7 @@ static const char backends_help[] =
 static int check_kernels(void) {
 #ifdef EXAMINER_HAVE_OPENCL
     int dirty = 0;
-    exam_status st = exam_opencl_check_kernels(stdout, &dirty);
+    exam_status st = exam_backend_check_kernels("opencl", stdout, &dirty);
     if (st != EXAM_OK) {
         fprintf(stderr, "examiner backends: %s\n", exam_error_message());
         return EXAM_EXIT_FAILURE;

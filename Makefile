@@ -28,8 +28,8 @@ test: build model
 
 # Unit and Redis tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: setup model
-	$(MAKE) build BUILD=build-asan BUILD_TYPE=Debug \
-	  CMAKE_FLAGS="-DEXAMINER_SANITIZE=ON -DEXAMINER_NATIVE=OFF -DEXAMINER_BENCH=OFF"
+	$(MAKE) build BUILD=build-asan BUILD_TYPE=RelWithDebInfo \
+	  CMAKE_FLAGS="-DEXAMINER_SANITIZE=ON -DEXAMINER_NATIVE=OFF -DEXAMINER_BENCH=OFF -DEXAMINER_CUDA=OFF"
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L 'unit|redis' --timeout 1500
 
 bench: build model
@@ -39,7 +39,7 @@ bench: build model
 FUZZ_SECONDS ?= 60
 fuzz: setup model
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DEXAMINER_FUZZ=ON \
-	  -DEXAMINER_NATIVE=OFF -DEXAMINER_BENCH=OFF >/dev/null
+	  -DEXAMINER_NATIVE=OFF -DEXAMINER_BENCH=OFF -DEXAMINER_CUDA=OFF >/dev/null
 	cmake --build build-fuzz -j $(JOBS) --target fuzz-tokenizer fuzz-safetensors
 	bash scripts/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
 

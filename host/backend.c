@@ -1,5 +1,7 @@
 /* The backend registry: creation by name, automatic selection, and the probe behind
- * `examiner backends`. Accelerator backends register here when they are compiled in. */
+ * `examiner backends`. The CPU backend is built in; CUDA and OpenCL, when compiled, live in
+ * modules (libexaminer-cuda.so, libexaminer-opencl.so) loaded on first use, so that the core
+ * starts, and works, on machines without their libraries. */
 #include "backend.h"
 
 #include <stdio.h>
@@ -7,20 +9,59 @@
 #include <string.h>
 
 #include "backend_cpu.h"
+#include "backend_plugin.h"
+#include "backend_precheck.h"
 
 typedef exam_status (*backend_create_fn)(const exam_backend_options *opts, exam_backend **out);
 
 typedef struct backend_entry {
     const char *name;
-    backend_create_fn create;
+    const char *title;        /* how messages name it ("CUDA") */
+    backend_create_fn create; /* a built-in backend; NULL for one in a module */
+    /* Automatic selection only: EXAM_OK when the backend is worth creating, otherwise why not
+     * (without loading its module). NULL: always worth it. */
+    exam_status (*precheck)(const exam_backend_options *opts);
 } backend_entry;
 
-/* In order of preference for automatic selection. */
+#ifdef EXAMINER_HAVE_CUDA
+static exam_status precheck_cuda(const exam_backend_options *opts) {
+    (void)opts;
+    return exam_precheck_cuda_driver();
+}
+#endif
+
+#ifdef EXAMINER_HAVE_OPENCL
+/* A CPU device (PoCL) is not chosen unasked, so when PoCL is all there is, PoCL is not started. */
+static exam_status precheck_opencl(const exam_backend_options *opts) {
+    if (opts && opts->allow_cpu_device) return EXAM_OK;
+    return exam_precheck_opencl_icds();
+}
+#endif
+
+/* In order of preference for automatic selection: CUDA, an OpenCL GPU, then the CPU backend
+ * (OpenCL takes a CPU device such as PoCL only when forced or asked to by the options). */
 static const backend_entry backend_table[] = {
-    {"cpu", exam_backend_cpu_create},
+#ifdef EXAMINER_HAVE_CUDA
+    {"cuda", "CUDA", NULL, precheck_cuda},
+#endif
+#ifdef EXAMINER_HAVE_OPENCL
+    {"opencl", "OpenCL", NULL, precheck_opencl},
+#endif
+    {"cpu", "CPU", exam_backend_cpu_create, NULL},
 };
 
 static const int backend_count = (int)(sizeof backend_table / sizeof backend_table[0]);
+
+/* Creates the entry's backend, loading its module first when it lives in one. */
+static exam_status entry_create(const backend_entry *e, const exam_backend_options *opts,
+                                exam_backend **out) {
+    *out = NULL;
+    if (e->create) return e->create(opts, out);
+    const exam_plugin_api *api = NULL;
+    exam_status st = exam_plugin_load(e->name, e->title, &api);
+    if (st != EXAM_OK) return st;
+    return api->backend_create(opts, out);
+}
 
 static const backend_entry *find_backend(const char *name) {
     for (int i = 0; i < backend_count; i++)
@@ -40,7 +81,7 @@ exam_status exam_backend_create(const char *name, const exam_backend_options *op
         return exam_error_set(EXAM_ERR_NOT_FOUND, "unknown backend '%s' (built in: %s)", name,
                               known);
     }
-    return e->create(opts, out);
+    return entry_create(e, opts, out);
 }
 
 exam_status exam_backend_select(const char *forced, const exam_backend_options *opts,
@@ -48,14 +89,20 @@ exam_status exam_backend_select(const char *forced, const exam_backend_options *
     const char *env = getenv("EXAMINER_BACKEND");
     const char *name = forced && *forced ? forced : (env && *env ? env : NULL);
     if (name) {
-        exam_status st = exam_backend_create(name, opts, out);
+        /* forcing OpenCL accepts whatever device it finds, a CPU device (PoCL) included */
+        exam_backend_options forced_opts = {0};
+        if (opts) forced_opts = *opts;
+        forced_opts.allow_cpu_device = 1;
+        exam_status st = exam_backend_create(name, &forced_opts, out);
         if (why && st == EXAM_OK)
             snprintf(why, why_len, "backend %s (forced): %s", name, (*out)->device);
         return st;
     }
-    char passed[512] = "";
+    char passed[768] = "";
     for (int i = 0; i < backend_count; i++) {
-        exam_status st = backend_table[i].create(opts, out);
+        exam_status st = EXAM_OK;
+        if (backend_table[i].precheck) st = backend_table[i].precheck(opts);
+        if (st == EXAM_OK) st = entry_create(&backend_table[i], opts, out);
         if (st == EXAM_OK) {
             if (why)
                 snprintf(why, why_len, "backend %s: %s%s%s", backend_table[i].name, (*out)->device,
@@ -74,18 +121,40 @@ int exam_backend_probe(exam_backend_info *infos, int cap) {
     for (int i = 0; i < backend_count && n < cap; i++, n++) {
         exam_backend *be = NULL;
         exam_backend_options opts = {0};
-        opts.allow_cpu_device = 1;
         infos[n].name = backend_table[i].name;
-        if (backend_table[i].create(&opts, &be) == EXAM_OK) {
-            infos[n].available = 1;
-            snprintf(infos[n].detail, sizeof infos[n].detail, "%s", be->device);
+        exam_status st = entry_create(&backend_table[i], &opts, &be);
+        snprintf(infos[n].detail, sizeof infos[n].detail, "%s", exam_error_message());
+        int forced_only = 0;
+        if (st == EXAM_ERR_UNAVAILABLE) {
+            /* usable only on a CPU device (OpenCL on PoCL): available, but not chosen unasked */
+            opts.allow_cpu_device = 1;
+            st = entry_create(&backend_table[i], &opts, &be);
+            forced_only = st == EXAM_OK;
+            if (st != EXAM_OK)
+                snprintf(infos[n].detail, sizeof infos[n].detail, "%s", exam_error_message());
+        }
+        infos[n].available = st == EXAM_OK;
+        if (st == EXAM_OK) {
+            snprintf(infos[n].detail, sizeof infos[n].detail, "%s%s", be->device,
+                     forced_only ? "; a CPU device, used only when forced" : "");
             exam_backend_free(be);
-        } else {
-            infos[n].available = 0;
-            snprintf(infos[n].detail, sizeof infos[n].detail, "%s", exam_error_message());
         }
     }
     return n;
+}
+
+exam_status exam_backend_check_kernels(const char *name, FILE *report, int *n_dirty) {
+    *n_dirty = 0;
+    const backend_entry *e = find_backend(name);
+    if (!e || e->create)
+        return exam_error_set(EXAM_ERR_UNAVAILABLE, "backend '%s' has no kernels to check here",
+                              name);
+    const exam_plugin_api *api = NULL;
+    exam_status st = exam_plugin_load(e->name, e->title, &api);
+    if (st != EXAM_OK) return st;
+    if (!api->kernels_check)
+        return exam_error_set(EXAM_ERR_UNAVAILABLE, "backend '%s' has no kernel check", name);
+    return api->kernels_check(report, n_dirty);
 }
 
 void exam_backend_free(exam_backend *be) {

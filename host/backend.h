@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -126,6 +127,12 @@ exam_status exam_backend_select(const char *forced, const exam_backend_options *
 /* Fills up to `cap` entries of `infos` with every backend built in and whether it can be
  * created here; returns how many were written. */
 int exam_backend_probe(exam_backend_info *infos, int cap);
+
+/* Builds each kernel source of backend `name` separately on every device it finds, with that
+ * backend's build options, and writes one line per build to `report`, followed by any build log;
+ * *n_dirty receives how many builds failed or left a non-empty log. Only "opencl" has such a
+ * check; EXAM_ERR_UNAVAILABLE for the others, or when the backend or its device is missing. */
+exam_status exam_backend_check_kernels(const char *name, FILE *report, int *n_dirty);
 
 /* Frees a backend created by exam_backend_create/select (NULL is allowed). */
 void exam_backend_free(exam_backend *be);

@@ -238,7 +238,25 @@ static void softmax_row(float *s, int len) {
 /* Floats of per-thread scratch attend_head needs for sequences up to max_len. */
 static size_t attn_scratch_floats(int max_len, int head_dim) {
     size_t lp = ((size_t)(max_len > 0 ? max_len : 1) + ATTN_KEYS - 1) / ATTN_KEYS * ATTN_KEYS;
-    return lp * (head_dim + ATTN_ROWS) + 2 * (size_t)ATTN_ROWS * head_dim;
+    size_t blocked = lp * (head_dim + ATTN_ROWS) + 2 * (size_t)ATTN_ROWS * head_dim;
+    size_t gemm = (size_t)(max_len > 0 ? max_len : 1) * (size_t)(max_len > 0 ? max_len : 1);
+    return blocked > gemm ? blocked : gemm;
+}
+
+/* Sequences at least this long take the GEMM path in attention. */
+#define ATTN_GEMM_MIN_LEN 64
+
+/* Attention of one head of a long sequence with two GEMMs: scores = Q·Kᵀ·scale into
+ * `scratch` [len × len], a row softmax, then O = P·V. OpenBLAS's OpenMP build runs these
+ * single-threaded inside our parallel region. */
+static void attend_head_gemm(const float *q0, const float *k0, const float *v0, size_t stride,
+                             int len, int head_dim, float scale, float *scratch, float *o0,
+                             size_t o_stride) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, len, len, head_dim, scale, q0, (int)stride,
+                k0, (int)stride, 0.0f, scratch, len);
+    for (int i = 0; i < len; i++) softmax_row(scratch + (size_t)i * len, len);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, len, head_dim, len, 1.0f, scratch, len,
+                v0, (int)stride, 0.0f, o0, (int)o_stride);
 }
 
 /* Attention of one head of one sequence: K transposed and zero-padded into kt, then
@@ -293,8 +311,13 @@ static exam_status cpu_attention(exam_backend *be, const exam_buffer *qkv,
                 if (!scratch) continue;
                 const float *base = CF(qkv) + (size_t)off[s] * stride + (size_t)h * head_dim;
                 float *o = F(out) + (size_t)off[s] * hidden + (size_t)h * head_dim;
-                attend_head(base, base + hidden, base + 2 * hidden, stride, off[s + 1] - off[s],
-                            head_dim, scale, scratch, o, (size_t)hidden);
+                int len = off[s + 1] - off[s];
+                if (len >= ATTN_GEMM_MIN_LEN)
+                    attend_head_gemm(base, base + hidden, base + 2 * hidden, stride, len, head_dim,
+                                     scale, scratch, o, (size_t)hidden);
+                else
+                    attend_head(base, base + hidden, base + 2 * hidden, stride, len, head_dim,
+                                scale, scratch, o, (size_t)hidden);
             }
         }
         free(scratch);

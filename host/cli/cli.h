@@ -19,6 +19,7 @@ enum {
 int exam_cli_embed(int argc, char **argv);
 int exam_cli_similarity(int argc, char **argv);
 int exam_cli_sts(int argc, char **argv);
+int exam_cli_backends(int argc, char **argv);
 int exam_cli_bank(int argc, char **argv);
 int exam_cli_grade(int argc, char **argv);
 

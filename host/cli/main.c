@@ -16,6 +16,7 @@ static const verb verbs[] = {
     {"embed", exam_cli_embed, "embed texts (one per line, or JSONL) into JSONL embeddings"},
     {"similarity", exam_cli_similarity, "cosine similarity of two texts"},
     {"sts", exam_cli_sts, "evaluate on an STS-Benchmark file (Spearman, Pearson)"},
+    {"backends", exam_cli_backends, "list the backends, which one is chosen and why"},
     {"bank", exam_cli_bank, "import interview documents into a question bank, or lint a bank"},
     {"grade", exam_cli_grade, "grade a JSONL file of answers against a bank; table and report"},
 };

@@ -42,7 +42,9 @@ static int grade_on(const char *backend, const exam_bank *bank, exam_grade_job *
     exam_backend *be = NULL;
     exam_encoder *enc = NULL;
     exam_grader *g = NULL;
-    if (exam_backend_create(backend, NULL, &be) != EXAM_OK) {
+    exam_backend_options opts = {0};
+    opts.allow_cpu_device = 1; /* PoCL runs the OpenCL kernels here when there is no GPU */
+    if (exam_backend_create(backend, &opts, &be) != EXAM_OK) {
         printf("SKIP %s: %s\n", backend, exam_error_message());
         return 0;
     }

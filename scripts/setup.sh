@@ -6,9 +6,7 @@ packages=(
   build-essential cmake pkg-config python3 python3-pip python3-venv unzip clang-format
   clang libclang-rt-14-dev
   libjansson-dev libutf8proc-dev libopenblas-dev libopenblas-openmp-dev
-  libhiredis-dev redis-server libmicrohttpd-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libclblast-dev
-  libbenchmark-dev libgsl-dev
 )
 
 missing=()

@@ -3,8 +3,6 @@
  * (about 2 minutes on two cores). */
 /* labels: external slow backend */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "backend.h"
 #include "testlib.h"
@@ -25,23 +23,6 @@ int main(void) {
     printf("opencl device: %s\n", be->device);
     exam_backend_free(be);
 
-    const char *build = getenv("EXAMINER_BUILD_DIR");
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s/examiner sts --backend opencl %s/stsbenchmark/sts-test.csv",
-             build ? build : "build", data);
-    FILE *p = popen(cmd, "r");
-    CHECK(p != NULL);
-    char line[512], last[512] = "";
-    while (p && fgets(line, sizeof line, p)) snprintf(last, sizeof last, "%s", line);
-    int rc = p ? pclose(p) : -1;
-    CHECKF(rc == 0, "'%s' exited with %d", cmd, rc);
-    double spearman = 0, pearson = 0;
-    int n = 0;
-    CHECKF(sscanf(last, "spearman=%lf pearson=%lf n=%d", &spearman, &pearson, &n) == 3,
-           "last line: '%s'", last);
-    printf("%s", last);
-    CHECKF(spearman >= 0.8198 && spearman <= 0.8208, "spearman %.4f outside 0.8203 ± 0.0005",
-           spearman);
-    CHECK(n == 1379);
+    exam_test_check_sts_figure(data, "opencl");
     return exam_test_finish();
 }

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 int exam_test_passed;
@@ -47,4 +48,26 @@ const char *exam_test_datasets_dir(void) {
     const char *dir = (env && *env) ? env : "../shared/datasets";
     struct stat st;
     return (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) ? dir : NULL;
+}
+
+void exam_test_check_sts_figure(const char *datasets, const char *backend) {
+    const char *build = getenv("EXAMINER_BUILD_DIR");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s/examiner sts %s%s %s/stsbenchmark/sts-test.csv",
+             build ? build : "build", backend ? "--backend " : "", backend ? backend : "",
+             datasets);
+    FILE *p = popen(cmd, "r");
+    CHECK(p != NULL);
+    char line[512], last[512] = "";
+    while (p && fgets(line, sizeof line, p)) snprintf(last, sizeof last, "%s", line);
+    int rc = p ? pclose(p) : -1;
+    CHECKF(rc == 0, "'%s' exited with %d", cmd, rc);
+    double spearman = 0, pearson = 0;
+    int n = 0;
+    CHECKF(sscanf(last, "spearman=%lf pearson=%lf n=%d", &spearman, &pearson, &n) == 3,
+           "last line: '%s'", last);
+    printf("%s", last);
+    CHECKF(spearman >= 0.8198 && spearman <= 0.8208, "spearman %.4f outside 0.8203 ± 0.0005",
+           spearman);
+    CHECK(n == 1379);
 }

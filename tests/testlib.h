@@ -28,4 +28,8 @@ const char *exam_test_path(const char *dir, const char *name);
 /* The shared datasets folder (../shared/datasets or $EXAMINER_DATASETS), NULL if absent. */
 const char *exam_test_datasets_dir(void);
 
+/* Runs `examiner sts` on the STS-B test split (with `--backend NAME` when backend is not NULL)
+ * and checks its last line: cosine Spearman 0.8203 ± 0.0005 over 1379 pairs. */
+void exam_test_check_sts_figure(const char *datasets, const char *backend);
+
 #endif

@@ -105,6 +105,26 @@ static int flush(exam_encoder *enc, const exam_encode_options *opts, pending *p,
     return rejected;
 }
 
+/* What the encoder calls of one run add up to. */
+typedef struct embed_stats {
+    long tokens;
+    int rejected;
+    double busy; /* seconds inside the encoder */
+    int failed;
+} embed_stats;
+
+/* flush() with its time, tokens and rejections added to `stats`. */
+static void flush_timed(exam_encoder *enc, const exam_encode_options *opts, pending *p,
+                        embed_stats *stats) {
+    double t0 = exam_cli_now();
+    int r = flush(enc, opts, p, &stats->tokens);
+    stats->busy += exam_cli_now() - t0;
+    if (r < 0)
+        stats->failed = 1;
+    else
+        stats->rejected += r;
+}
+
 /* Turns one input line into a text (and id); returns 0, or 1 with an error printed. */
 static int parse_line(const embed_args *a, char *line, size_t len, long index, char **text,
                       size_t *text_len, char **id) {
@@ -212,10 +232,11 @@ int exam_cli_embed(int argc, char **argv) {
     char *line = NULL;
     size_t cap = 0;
     ssize_t got;
-    long index = 0, tokens = 0, texts = 0;
-    int rejected = 0, encode_rejected = 0, failed = !p.texts || !p.lens || !p.ids || !p.line;
-    double busy = 0;
-    while (!failed && (got = getline(&line, &cap, in)) >= 0) {
+    long index = 0, texts = 0;
+    int rejected = 0;
+    embed_stats stats = {0};
+    stats.failed = !p.texts || !p.lens || !p.ids || !p.line;
+    while (!stats.failed && (got = getline(&line, &cap, in)) >= 0) {
         size_t len = (size_t)got;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
         int k = p.count;
@@ -227,30 +248,14 @@ int exam_cli_embed(int argc, char **argv) {
             texts++;
         }
         index++;
-        if (p.count == a.batch) {
-            double t0 = exam_cli_now();
-            int r = flush(enc, &opts, &p, &tokens);
-            busy += exam_cli_now() - t0;
-            if (r < 0)
-                failed = 1;
-            else
-                encode_rejected += r;
-        }
+        if (p.count == a.batch) flush_timed(enc, &opts, &p, &stats);
     }
-    if (!failed) {
-        double t0 = exam_cli_now();
-        int r = flush(enc, &opts, &p, &tokens);
-        busy += exam_cli_now() - t0;
-        if (r < 0)
-            failed = 1;
-        else
-            encode_rejected += r;
-    }
-    rejected += encode_rejected;
+    if (!stats.failed) flush_timed(enc, &opts, &p, &stats);
+    rejected += stats.rejected;
+    long embedded = texts - stats.rejected;
     if (a.stats)
-        fprintf(stderr, "embed: texts=%ld tokens=%ld seconds=%.4f texts_per_s=%.1f\n",
-                texts - encode_rejected, tokens, busy,
-                busy > 0 ? (texts - encode_rejected) / busy : 0.0);
+        fprintf(stderr, "embed: texts=%ld tokens=%ld seconds=%.4f texts_per_s=%.1f\n", embedded,
+                stats.tokens, stats.busy, stats.busy > 0 ? embedded / stats.busy : 0.0);
     pending_clear(&p);
     free(p.texts);
     free(p.lens);
@@ -259,6 +264,6 @@ int exam_cli_embed(int argc, char **argv) {
     free(line);
     if (in != stdin) fclose(in);
     exam_cli_close_encoder(be, enc);
-    if (failed) return EXAM_EXIT_FAILURE;
+    if (stats.failed) return EXAM_EXIT_FAILURE;
     return rejected ? EXAM_EXIT_INPUT : EXAM_EXIT_OK;
 }

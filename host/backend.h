@@ -34,6 +34,8 @@ typedef struct exam_backend_ops {
                                     exam_buffer **out);
     /* Frees a buffer (NULL is allowed). */
     void (*buffer_free)(exam_backend *be, exam_buffer *buf);
+    /* The size in bytes a buffer was created with. */
+    size_t (*buffer_bytes)(const exam_buffer *buf);
     /* Copies `bytes` from host memory into the buffer at byte `offset`. */
     exam_status (*buffer_upload)(exam_backend *be, exam_buffer *dst, size_t offset, const void *src,
                                  size_t bytes);

@@ -2,6 +2,7 @@
  * threaded with OpenMP. It is both the default on machines without a GPU and the test oracle. */
 #include "backend_cpu.h"
 
+#include "backend_args.h"
 #include "fastmath.h"
 
 #include <cblas.h>
@@ -99,7 +100,8 @@ static exam_status cpu_synchronize(exam_backend *be) {
 
 static exam_status cpu_gemm(exam_backend *be, const exam_buffer *a, const exam_buffer *w,
                             exam_buffer *c, int m, int n, int k) {
-    (void)be;
+    exam_status args_st = exam_args_gemm(be, a, w, c, m, n, k);
+    if (args_st != EXAM_OK) return args_st;
     if (m <= 0 || n <= 0 || k <= 0) return EXAM_OK;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, CF(a), k, CF(w), k, 0.0f,
                 F(c), n);
@@ -126,7 +128,9 @@ static exam_status cpu_embed_layernorm(exam_backend *be, const exam_buffer *ids,
                                        const exam_buffer *pos, const exam_buffer *type,
                                        const exam_buffer *gamma, const exam_buffer *beta, float eps,
                                        int n_tokens, int hidden, exam_buffer *out) {
-    (void)be;
+    exam_status args_st = exam_args_embed_layernorm(be, ids, positions, word, pos, type, gamma,
+                                                    beta, n_tokens, hidden, out);
+    if (args_st != EXAM_OK) return args_st;
     const int32_t *id = CI(ids), *p = CI(positions);
     const float *we = CF(word), *pe = CF(pos), *te = CF(type);
 #pragma omp parallel for schedule(static)
@@ -141,7 +145,8 @@ static exam_status cpu_embed_layernorm(exam_backend *be, const exam_buffer *ids,
 
 static exam_status cpu_bias_add(exam_backend *be, exam_buffer *x, const exam_buffer *bias, int rows,
                                 int cols) {
-    (void)be;
+    exam_status args_st = exam_args_bias(be, "bias_add", x, bias, rows, cols);
+    if (args_st != EXAM_OK) return args_st;
 #pragma omp parallel for schedule(static)
     for (int r = 0; r < rows; r++) {
         float *v = F(x) + (size_t)r * cols;
@@ -152,7 +157,8 @@ static exam_status cpu_bias_add(exam_backend *be, exam_buffer *x, const exam_buf
 
 static exam_status cpu_bias_gelu(exam_backend *be, exam_buffer *x, const exam_buffer *bias,
                                  int rows, int cols) {
-    (void)be;
+    exam_status args_st = exam_args_bias(be, "bias_gelu", x, bias, rows, cols);
+    if (args_st != EXAM_OK) return args_st;
     const float inv_sqrt2 = 0.70710678118654752440f;
 #pragma omp parallel for schedule(static)
     for (int r = 0; r < rows; r++) {
@@ -171,7 +177,9 @@ static exam_status cpu_bias_residual_layernorm(exam_backend *be, const exam_buff
                                                const exam_buffer *bias, const exam_buffer *residual,
                                                const exam_buffer *gamma, const exam_buffer *beta,
                                                float eps, int rows, int cols, exam_buffer *out) {
-    (void)be;
+    exam_status args_st =
+        exam_args_residual_layernorm(be, x, bias, residual, gamma, beta, rows, cols, out);
+    if (args_st != EXAM_OK) return args_st;
 #pragma omp parallel for schedule(static)
     for (int r = 0; r < rows; r++) {
         const float *xv = CF(x) + (size_t)r * cols, *rv = CF(residual) + (size_t)r * cols;
@@ -290,8 +298,9 @@ static void attend_head(const float *q0, const float *k0, const float *v0, size_
 static exam_status cpu_attention(exam_backend *be, const exam_buffer *qkv,
                                  const exam_buffer *offsets, int n_seqs, int n_tokens, int heads,
                                  int head_dim, int max_len, exam_buffer *out) {
-    (void)be;
-    (void)n_tokens;
+    exam_status args_st =
+        exam_args_attention(be, qkv, offsets, n_seqs, n_tokens, heads, head_dim, max_len, out);
+    if (args_st != EXAM_OK) return args_st;
     const int32_t *off = CI(offsets);
     const int hidden = heads * head_dim;
     const size_t stride = 3 * (size_t)hidden;
@@ -328,7 +337,8 @@ static exam_status cpu_attention(exam_backend *be, const exam_buffer *qkv,
 static exam_status cpu_mean_pool(exam_backend *be, const exam_buffer *x, const exam_buffer *rows,
                                  const exam_buffer *row_offsets, int n_out, int cols,
                                  exam_buffer *out) {
-    (void)be;
+    exam_status args_st = exam_args_mean_pool(be, x, rows, row_offsets, n_out, cols, out);
+    if (args_st != EXAM_OK) return args_st;
     const int32_t *idx = CI(rows), *off = CI(row_offsets);
 #pragma omp parallel for schedule(static)
     for (int p = 0; p < n_out; p++) {
@@ -354,7 +364,8 @@ static float row_norm(const float *v, int cols) {
 }
 
 static exam_status cpu_l2_normalize(exam_backend *be, exam_buffer *x, int rows, int cols) {
-    (void)be;
+    exam_status args_st = exam_args_l2_normalize(be, x, rows, cols);
+    if (args_st != EXAM_OK) return args_st;
 #pragma omp parallel for schedule(static)
     for (int r = 0; r < rows; r++) {
         float *v = F(x) + (size_t)r * cols;
@@ -379,7 +390,8 @@ static float cosine(const float *a, float na, const float *b, float nb, int cols
 
 static exam_status cpu_cosine_matrix(exam_backend *be, const exam_buffer *a, const exam_buffer *b,
                                      int m, int n, int cols, exam_buffer *out) {
-    (void)be;
+    exam_status args_st = exam_args_cosine_matrix(be, a, b, m, n, cols, out);
+    if (args_st != EXAM_OK) return args_st;
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < m; i++) {
         const float *av = CF(a) + (size_t)i * cols;
@@ -412,7 +424,9 @@ static exam_status cpu_greedy_match(exam_backend *be, const exam_buffer *a,
                                     const exam_buffer *a_offsets, const exam_buffer *b,
                                     const exam_buffer *b_offsets, int n_pairs, int cols,
                                     exam_buffer *a_best, exam_buffer *b_best) {
-    (void)be;
+    exam_status args_st =
+        exam_args_greedy_match(be, a, a_offsets, b, b_offsets, n_pairs, cols, a_best, b_best);
+    if (args_st != EXAM_OK) return args_st;
     const int32_t *ao = CI(a_offsets), *bo = CI(b_offsets);
 #pragma omp parallel for schedule(dynamic, 1)
     for (int p = 0; p < n_pairs; p++) {
@@ -422,11 +436,16 @@ static exam_status cpu_greedy_match(exam_backend *be, const exam_buffer *a,
     return EXAM_OK;
 }
 
+static size_t cpu_buffer_bytes(const exam_buffer *buf) {
+    return buf->bytes;
+}
+
 static const exam_backend_ops cpu_ops = {
     .free = cpu_free,
     .buffer_alloc = cpu_buffer_alloc,
     .buffer_from_host = cpu_buffer_from_host,
     .buffer_free = cpu_buffer_free,
+    .buffer_bytes = cpu_buffer_bytes,
     .buffer_upload = cpu_buffer_upload,
     .buffer_download = cpu_buffer_download,
     .synchronize = cpu_synchronize,

@@ -3,6 +3,8 @@
  * accumulation), one stream per backend and pinned staging buffers so uploads overlap compute. */
 #include "backend_cuda.h"
 
+#include "backend_args.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,21 +61,6 @@ struct exam_buffer {
 static cuda_backend *cu_of(exam_backend *be) {
     return (cuda_backend *)be;
 }
-
-/* EXAM_ERR_ARG unless buf is present and holds at least `bytes`. */
-static exam_status need(const exam_buffer *buf, size_t bytes, const char *what) {
-    if (!buf) return exam_error_set(EXAM_ERR_ARG, "cuda: %s buffer is NULL", what);
-    if (buf->bytes < bytes)
-        return exam_error_set(EXAM_ERR_ARG, "cuda: %s buffer holds %zu bytes, the op needs %zu",
-                              what, buf->bytes, bytes);
-    return EXAM_OK;
-}
-
-#define NEED(buf, bytes, what)                                                                     \
-    do {                                                                                           \
-        exam_status need_st_ = need((buf), (bytes), (what));                                       \
-        if (need_st_ != EXAM_OK) return need_st_;                                                  \
-    } while (0)
 
 #define F(buf) ((float *)(buf)->ptr)
 #define CF(buf) ((const float *)(buf)->ptr)
@@ -218,10 +205,8 @@ static exam_status low_weight(cuda_backend *b, const exam_buffer *w, size_t coun
 static exam_status cu_gemm(exam_backend *be, const exam_buffer *a, const exam_buffer *w,
                            exam_buffer *c, int m, int n, int k) {
     cuda_backend *b = cu_of(be);
-    if (m < 0 || n < 0 || k < 0) return exam_error_set(EXAM_ERR_ARG, "cuda gemm: negative shape");
-    NEED(a, (size_t)m * k * sizeof(float), "gemm A");
-    NEED(w, (size_t)n * k * sizeof(float), "gemm W");
-    NEED(c, (size_t)m * n * sizeof(float), "gemm C");
+    exam_status args_st = exam_args_gemm(be, a, w, c, m, n, k);
+    if (args_st != EXAM_OK) return args_st;
     if (m == 0 || n == 0) return EXAM_OK;
     if (k == 0) {
         CU_CHECK(cudaMemsetAsync(c->ptr, 0, (size_t)m * n * sizeof(float), b->stream));
@@ -255,18 +240,9 @@ static exam_status cu_embed_layernorm(exam_backend *be, const exam_buffer *ids,
                                       const exam_buffer *pos, const exam_buffer *type,
                                       const exam_buffer *gamma, const exam_buffer *beta, float eps,
                                       int n_tokens, int hidden, exam_buffer *out) {
-    if (n_tokens < 0 || hidden <= 0)
-        return exam_error_set(EXAM_ERR_ARG, "cuda embed_layernorm: bad shape %d×%d", n_tokens,
-                              hidden);
-    size_t row = (size_t)hidden * sizeof(float);
-    NEED(ids, (size_t)n_tokens * sizeof(int32_t), "ids");
-    NEED(positions, (size_t)n_tokens * sizeof(int32_t), "positions");
-    NEED(word, row, "word embeddings");
-    NEED(pos, row, "position embeddings");
-    NEED(type, row, "type embeddings");
-    NEED(gamma, row, "gamma");
-    NEED(beta, row, "beta");
-    NEED(out, (size_t)n_tokens * row, "out");
+    exam_status args_st = exam_args_embed_layernorm(be, ids, positions, word, pos, type, gamma,
+                                                    beta, n_tokens, hidden, out);
+    if (args_st != EXAM_OK) return args_st;
     if (n_tokens == 0) return EXAM_OK;
     CU_CHECK(exam_cuda_launch_embed_layernorm(cu_of(be)->stream, CI(ids), CI(positions), CF(word),
                                               CF(pos), CF(type), CF(gamma), CF(beta), eps, n_tokens,
@@ -277,10 +253,8 @@ static exam_status cu_embed_layernorm(exam_backend *be, const exam_buffer *ids,
 /* Shared body of bias_add and bias_gelu. */
 static exam_status bias_op(exam_backend *be, int gelu, exam_buffer *x, const exam_buffer *bias,
                            int rows, int cols) {
-    if (rows < 0 || cols <= 0 || (int64_t)rows * cols > INT32_MAX)
-        return exam_error_set(EXAM_ERR_ARG, "cuda bias op: bad shape %d×%d", rows, cols);
-    NEED(x, (size_t)rows * cols * sizeof(float), "x");
-    NEED(bias, (size_t)cols * sizeof(float), "bias");
+    exam_status args_st = exam_args_bias(be, "bias op", x, bias, rows, cols);
+    if (args_st != EXAM_OK) return args_st;
     if (rows == 0) return EXAM_OK;
     CU_CHECK(exam_cuda_launch_bias(cu_of(be)->stream, F(x), CF(bias), rows, cols, gelu));
     return EXAM_OK;
@@ -300,15 +274,9 @@ static exam_status cu_bias_residual_layernorm(exam_backend *be, const exam_buffe
                                               const exam_buffer *bias, const exam_buffer *residual,
                                               const exam_buffer *gamma, const exam_buffer *beta,
                                               float eps, int rows, int cols, exam_buffer *out) {
-    if (rows < 0 || cols <= 0)
-        return exam_error_set(EXAM_ERR_ARG, "cuda residual_layernorm: bad shape %d×%d", rows, cols);
-    size_t mat = (size_t)rows * cols * sizeof(float), row = (size_t)cols * sizeof(float);
-    NEED(x, mat, "x");
-    NEED(bias, row, "bias");
-    NEED(residual, mat, "residual");
-    NEED(gamma, row, "gamma");
-    NEED(beta, row, "beta");
-    NEED(out, mat, "out");
+    exam_status args_st =
+        exam_args_residual_layernorm(be, x, bias, residual, gamma, beta, rows, cols, out);
+    if (args_st != EXAM_OK) return args_st;
     if (rows == 0) return EXAM_OK;
     CU_CHECK(exam_cuda_launch_bias_residual_layernorm(cu_of(be)->stream, CF(x), CF(bias),
                                                       CF(residual), CF(gamma), CF(beta), eps, rows,
@@ -319,17 +287,14 @@ static exam_status cu_bias_residual_layernorm(exam_backend *be, const exam_buffe
 static exam_status cu_attention(exam_backend *be, const exam_buffer *qkv,
                                 const exam_buffer *offsets, int n_seqs, int n_tokens, int heads,
                                 int head_dim, int max_len, exam_buffer *out) {
-    if (n_seqs < 0 || n_tokens < 0 || heads <= 0 || head_dim <= 0 || max_len < 0)
-        return exam_error_set(EXAM_ERR_ARG, "cuda attention: bad shape");
+    exam_status args_st =
+        exam_args_attention(be, qkv, offsets, n_seqs, n_tokens, heads, head_dim, max_len, out);
+    if (args_st != EXAM_OK) return args_st;
     if (head_dim > EXAM_ATTN_MAX_D || heads > 65535)
         return exam_error_set(EXAM_ERR_LIMIT,
                               "cuda attention: %d heads of %d exceed the kernel's "
                               "limits (65535 heads of %d)",
                               heads, head_dim, EXAM_ATTN_MAX_D);
-    size_t width = (size_t)heads * head_dim;
-    NEED(qkv, (size_t)n_tokens * 3 * width * sizeof(float), "qkv");
-    NEED(offsets, (size_t)(n_seqs + 1) * sizeof(int32_t), "offsets");
-    NEED(out, (size_t)n_tokens * width * sizeof(float), "out");
     if (n_seqs == 0 || n_tokens == 0 || max_len == 0) return EXAM_OK;
     int64_t q_tiles = (max_len + EXAM_ATTN_QTILE - 1) / EXAM_ATTN_QTILE;
     if (n_seqs * q_tiles > INT32_MAX)
@@ -342,12 +307,8 @@ static exam_status cu_attention(exam_backend *be, const exam_buffer *qkv,
 static exam_status cu_mean_pool(exam_backend *be, const exam_buffer *x, const exam_buffer *rows,
                                 const exam_buffer *row_offsets, int n_out, int cols,
                                 exam_buffer *out) {
-    if (n_out < 0 || cols <= 0)
-        return exam_error_set(EXAM_ERR_ARG, "cuda mean_pool: bad shape %d×%d", n_out, cols);
-    NEED(x, 0, "x");
-    NEED(rows, 0, "rows");
-    NEED(row_offsets, (size_t)(n_out + 1) * sizeof(int32_t), "row_offsets");
-    NEED(out, (size_t)n_out * cols * sizeof(float), "out");
+    exam_status args_st = exam_args_mean_pool(be, x, rows, row_offsets, n_out, cols, out);
+    if (args_st != EXAM_OK) return args_st;
     if (n_out == 0) return EXAM_OK;
     CU_CHECK(exam_cuda_launch_mean_pool(cu_of(be)->stream, CF(x), CI(rows), CI(row_offsets), n_out,
                                         cols, F(out)));
@@ -355,9 +316,8 @@ static exam_status cu_mean_pool(exam_backend *be, const exam_buffer *x, const ex
 }
 
 static exam_status cu_l2_normalize(exam_backend *be, exam_buffer *x, int rows, int cols) {
-    if (rows < 0 || cols <= 0)
-        return exam_error_set(EXAM_ERR_ARG, "cuda l2_normalize: bad shape %d×%d", rows, cols);
-    NEED(x, (size_t)rows * cols * sizeof(float), "x");
+    exam_status args_st = exam_args_l2_normalize(be, x, rows, cols);
+    if (args_st != EXAM_OK) return args_st;
     if (rows == 0) return EXAM_OK;
     CU_CHECK(exam_cuda_launch_l2_normalize(cu_of(be)->stream, F(x), rows, cols));
     return EXAM_OK;
@@ -365,14 +325,11 @@ static exam_status cu_l2_normalize(exam_backend *be, exam_buffer *x, int rows, i
 
 static exam_status cu_cosine_matrix(exam_backend *be, const exam_buffer *a, const exam_buffer *b,
                                     int m, int n, int cols, exam_buffer *out) {
-    if (m < 0 || n < 0 || cols <= 0)
-        return exam_error_set(EXAM_ERR_ARG, "cuda cosine_matrix: bad shape");
+    exam_status args_st = exam_args_cosine_matrix(be, a, b, m, n, cols, out);
+    if (args_st != EXAM_OK) return args_st;
     if ((m + EXAM_COS_TILE - 1) / EXAM_COS_TILE > 65535)
         return exam_error_set(EXAM_ERR_LIMIT, "cuda cosine_matrix: %d rows exceed %d", m,
                               65535 * EXAM_COS_TILE);
-    NEED(a, (size_t)m * cols * sizeof(float), "a");
-    NEED(b, (size_t)n * cols * sizeof(float), "b");
-    NEED(out, (size_t)m * n * sizeof(float), "out");
     if (m == 0 || n == 0) return EXAM_OK;
     CU_CHECK(exam_cuda_launch_cosine_matrix(cu_of(be)->stream, CF(a), CF(b), m, n, cols, F(out)));
     return EXAM_OK;
@@ -382,18 +339,17 @@ static exam_status cu_greedy_match(exam_backend *be, const exam_buffer *a,
                                    const exam_buffer *a_offsets, const exam_buffer *b,
                                    const exam_buffer *b_offsets, int n_pairs, int cols,
                                    exam_buffer *a_best, exam_buffer *b_best) {
-    if (n_pairs < 0 || cols <= 0)
-        return exam_error_set(EXAM_ERR_ARG, "cuda greedy_match: bad shape");
-    NEED(a, 0, "a");
-    NEED(b, 0, "b");
-    NEED(a_offsets, (size_t)(n_pairs + 1) * sizeof(int32_t), "a_offsets");
-    NEED(b_offsets, (size_t)(n_pairs + 1) * sizeof(int32_t), "b_offsets");
-    NEED(a_best, 0, "a_best");
-    NEED(b_best, 0, "b_best");
+    exam_status args_st =
+        exam_args_greedy_match(be, a, a_offsets, b, b_offsets, n_pairs, cols, a_best, b_best);
+    if (args_st != EXAM_OK) return args_st;
     if (n_pairs == 0) return EXAM_OK;
     CU_CHECK(exam_cuda_launch_greedy_match(cu_of(be)->stream, CF(a), CI(a_offsets), CF(b),
                                            CI(b_offsets), n_pairs, cols, F(a_best), F(b_best)));
     return EXAM_OK;
+}
+
+static size_t cu_buffer_bytes(const exam_buffer *buf) {
+    return buf->bytes;
 }
 
 static const exam_backend_ops cu_ops = {
@@ -401,6 +357,7 @@ static const exam_backend_ops cu_ops = {
     .buffer_alloc = cu_buffer_alloc,
     .buffer_from_host = cu_buffer_from_host,
     .buffer_free = cu_buffer_free,
+    .buffer_bytes = cu_buffer_bytes,
     .buffer_upload = cu_buffer_upload,
     .buffer_download = cu_buffer_download,
     .synchronize = cu_synchronize,

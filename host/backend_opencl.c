@@ -3,6 +3,8 @@
  */
 #include "backend_opencl.h"
 
+#include "backend_args.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -69,21 +71,6 @@ typedef struct karg {
 static cl_backend *cl_of(exam_backend *be) {
     return (cl_backend *)be;
 }
-
-/* EXAM_ERR_ARG unless buf is present and holds at least `bytes`. */
-static exam_status need(const exam_buffer *buf, size_t bytes, const char *what) {
-    if (!buf) return exam_error_set(EXAM_ERR_ARG, "opencl: %s buffer is NULL", what);
-    if (buf->bytes < bytes)
-        return exam_error_set(EXAM_ERR_ARG, "opencl: %s buffer holds %zu bytes, the op needs %zu",
-                              what, buf->bytes, bytes);
-    return EXAM_OK;
-}
-
-#define NEED(buf, bytes, what)                                                                     \
-    do {                                                                                           \
-        exam_status need_st_ = need((buf), (bytes), (what));                                       \
-        if (need_st_ != EXAM_OK) return need_st_;                                                  \
-    } while (0)
 
 /* Sets the arguments of kernel k and enqueues it over `global` work-items in groups of `local`. */
 static exam_status launch(cl_backend *b, int k, const karg *args, int n_args, cl_uint dims,
@@ -179,10 +166,8 @@ static exam_status cl_synchronize(exam_backend *be) {
 static exam_status cl_gemm(exam_backend *be, const exam_buffer *a, const exam_buffer *w,
                            exam_buffer *c, int m, int n, int k) {
     cl_backend *b = cl_of(be);
-    if (m < 0 || n < 0 || k < 0) return exam_error_set(EXAM_ERR_ARG, "opencl gemm: negative shape");
-    NEED(a, (size_t)m * k * sizeof(float), "gemm A");
-    NEED(w, (size_t)n * k * sizeof(float), "gemm W");
-    NEED(c, (size_t)m * n * sizeof(float), "gemm C");
+    exam_status args_st = exam_args_gemm(be, a, w, c, m, n, k);
+    if (args_st != EXAM_OK) return args_st;
     if (m == 0 || n == 0) return EXAM_OK;
     if (k == 0) {
         float zero = 0.0f;
@@ -206,18 +191,9 @@ static exam_status cl_embed_layernorm(exam_backend *be, const exam_buffer *ids,
                                       const exam_buffer *pos, const exam_buffer *type,
                                       const exam_buffer *gamma, const exam_buffer *beta, float eps,
                                       int n_tokens, int hidden, exam_buffer *out) {
-    if (n_tokens < 0 || hidden <= 0)
-        return exam_error_set(EXAM_ERR_ARG, "opencl embed_layernorm: bad shape %d×%d", n_tokens,
-                              hidden);
-    size_t row = (size_t)hidden * sizeof(float);
-    NEED(ids, (size_t)n_tokens * sizeof(int32_t), "ids");
-    NEED(positions, (size_t)n_tokens * sizeof(int32_t), "positions");
-    NEED(word, row, "word embeddings");
-    NEED(pos, row, "position embeddings");
-    NEED(type, row, "type embeddings");
-    NEED(gamma, row, "gamma");
-    NEED(beta, row, "beta");
-    NEED(out, (size_t)n_tokens * row, "out");
+    exam_status args_st = exam_args_embed_layernorm(be, ids, positions, word, pos, type, gamma,
+                                                    beta, n_tokens, hidden, out);
+    if (args_st != EXAM_OK) return args_st;
     if (n_tokens == 0) return EXAM_OK;
     karg args[] = {ARG(ids->mem),  ARG(positions->mem), ARG(word->mem), ARG(pos->mem),
                    ARG(type->mem), ARG(gamma->mem),     ARG(beta->mem), ARG(eps),
@@ -229,11 +205,8 @@ static exam_status cl_embed_layernorm(exam_backend *be, const exam_buffer *ids,
 /* Shared body of bias_add and bias_gelu. */
 static exam_status bias_op(exam_backend *be, int k, exam_buffer *x, const exam_buffer *bias,
                            int rows, int cols) {
-    if (rows < 0 || cols <= 0 || (int64_t)rows * cols > INT32_MAX)
-        return exam_error_set(EXAM_ERR_ARG, "opencl %s: bad shape %d×%d", kernel_names[k], rows,
-                              cols);
-    NEED(x, (size_t)rows * cols * sizeof(float), "x");
-    NEED(bias, (size_t)cols * sizeof(float), "bias");
+    exam_status args_st = exam_args_bias(be, kernel_names[k], x, bias, rows, cols);
+    if (args_st != EXAM_OK) return args_st;
     if (rows == 0) return EXAM_OK;
     size_t total = (size_t)rows * cols, local = EXAM_ELEM_THREADS;
     size_t groups = (total + local - 1) / local;
@@ -257,16 +230,9 @@ static exam_status cl_bias_residual_layernorm(exam_backend *be, const exam_buffe
                                               const exam_buffer *bias, const exam_buffer *residual,
                                               const exam_buffer *gamma, const exam_buffer *beta,
                                               float eps, int rows, int cols, exam_buffer *out) {
-    if (rows < 0 || cols <= 0)
-        return exam_error_set(EXAM_ERR_ARG, "opencl residual_layernorm: bad shape %d×%d", rows,
-                              cols);
-    size_t mat = (size_t)rows * cols * sizeof(float), row = (size_t)cols * sizeof(float);
-    NEED(x, mat, "x");
-    NEED(bias, row, "bias");
-    NEED(residual, mat, "residual");
-    NEED(gamma, row, "gamma");
-    NEED(beta, row, "beta");
-    NEED(out, mat, "out");
+    exam_status args_st =
+        exam_args_residual_layernorm(be, x, bias, residual, gamma, beta, rows, cols, out);
+    if (args_st != EXAM_OK) return args_st;
     if (rows == 0) return EXAM_OK;
     karg args[] = {ARG(x->mem), ARG(bias->mem), ARG(residual->mem), ARG(gamma->mem), ARG(beta->mem),
                    ARG(eps),    ARG(rows),      ARG(cols),          ARG(out->mem)};
@@ -277,15 +243,12 @@ static exam_status cl_bias_residual_layernorm(exam_backend *be, const exam_buffe
 static exam_status cl_attention(exam_backend *be, const exam_buffer *qkv,
                                 const exam_buffer *offsets, int n_seqs, int n_tokens, int heads,
                                 int head_dim, int max_len, exam_buffer *out) {
-    if (n_seqs < 0 || n_tokens < 0 || heads <= 0 || head_dim <= 0 || max_len < 0)
-        return exam_error_set(EXAM_ERR_ARG, "opencl attention: bad shape");
+    exam_status args_st =
+        exam_args_attention(be, qkv, offsets, n_seqs, n_tokens, heads, head_dim, max_len, out);
+    if (args_st != EXAM_OK) return args_st;
     if (head_dim > EXAM_ATTN_MAX_D)
         return exam_error_set(EXAM_ERR_LIMIT, "opencl attention: head_dim %d exceeds %d", head_dim,
                               EXAM_ATTN_MAX_D);
-    size_t width = (size_t)heads * head_dim;
-    NEED(qkv, (size_t)n_tokens * 3 * width * sizeof(float), "qkv");
-    NEED(offsets, (size_t)(n_seqs + 1) * sizeof(int32_t), "offsets");
-    NEED(out, (size_t)n_tokens * width * sizeof(float), "out");
     if (n_seqs == 0 || n_tokens == 0 || max_len == 0) return EXAM_OK;
     int q_tiles = (max_len + EXAM_ATTN_QTILE - 1) / EXAM_ATTN_QTILE;
     if ((int64_t)n_seqs * q_tiles > INT32_MAX)
@@ -301,12 +264,8 @@ static exam_status cl_attention(exam_backend *be, const exam_buffer *qkv,
 static exam_status cl_mean_pool(exam_backend *be, const exam_buffer *x, const exam_buffer *rows,
                                 const exam_buffer *row_offsets, int n_out, int cols,
                                 exam_buffer *out) {
-    if (n_out < 0 || cols <= 0)
-        return exam_error_set(EXAM_ERR_ARG, "opencl mean_pool: bad shape %d×%d", n_out, cols);
-    NEED(x, 0, "x");
-    NEED(rows, 0, "rows");
-    NEED(row_offsets, (size_t)(n_out + 1) * sizeof(int32_t), "row_offsets");
-    NEED(out, (size_t)n_out * cols * sizeof(float), "out");
+    exam_status args_st = exam_args_mean_pool(be, x, rows, row_offsets, n_out, cols, out);
+    if (args_st != EXAM_OK) return args_st;
     if (n_out == 0) return EXAM_OK;
     karg args[] = {ARG(x->mem), ARG(rows->mem), ARG(row_offsets->mem),
                    ARG(n_out),  ARG(cols),      ARG(out->mem)};
@@ -315,9 +274,8 @@ static exam_status cl_mean_pool(exam_backend *be, const exam_buffer *x, const ex
 }
 
 static exam_status cl_l2_normalize(exam_backend *be, exam_buffer *x, int rows, int cols) {
-    if (rows < 0 || cols <= 0)
-        return exam_error_set(EXAM_ERR_ARG, "opencl l2_normalize: bad shape %d×%d", rows, cols);
-    NEED(x, (size_t)rows * cols * sizeof(float), "x");
+    exam_status args_st = exam_args_l2_normalize(be, x, rows, cols);
+    if (args_st != EXAM_OK) return args_st;
     if (rows == 0) return EXAM_OK;
     karg args[] = {ARG(x->mem), ARG(rows), ARG(cols)};
     size_t local = EXAM_ROW_THREADS, global = (size_t)rows * local;
@@ -326,11 +284,8 @@ static exam_status cl_l2_normalize(exam_backend *be, exam_buffer *x, int rows, i
 
 static exam_status cl_cosine_matrix(exam_backend *be, const exam_buffer *a, const exam_buffer *b,
                                     int m, int n, int cols, exam_buffer *out) {
-    if (m < 0 || n < 0 || cols <= 0)
-        return exam_error_set(EXAM_ERR_ARG, "opencl cosine_matrix: bad shape");
-    NEED(a, (size_t)m * cols * sizeof(float), "a");
-    NEED(b, (size_t)n * cols * sizeof(float), "b");
-    NEED(out, (size_t)m * n * sizeof(float), "out");
+    exam_status args_st = exam_args_cosine_matrix(be, a, b, m, n, cols, out);
+    if (args_st != EXAM_OK) return args_st;
     if (m == 0 || n == 0) return EXAM_OK;
     karg args[] = {ARG(a->mem), ARG(b->mem), ARG(m), ARG(n), ARG(cols), ARG(out->mem)};
     size_t t = EXAM_COS_TILE;
@@ -343,14 +298,9 @@ static exam_status cl_greedy_match(exam_backend *be, const exam_buffer *a,
                                    const exam_buffer *a_offsets, const exam_buffer *b,
                                    const exam_buffer *b_offsets, int n_pairs, int cols,
                                    exam_buffer *a_best, exam_buffer *b_best) {
-    if (n_pairs < 0 || cols <= 0)
-        return exam_error_set(EXAM_ERR_ARG, "opencl greedy_match: bad shape");
-    NEED(a, 0, "a");
-    NEED(b, 0, "b");
-    NEED(a_offsets, (size_t)(n_pairs + 1) * sizeof(int32_t), "a_offsets");
-    NEED(b_offsets, (size_t)(n_pairs + 1) * sizeof(int32_t), "b_offsets");
-    NEED(a_best, 0, "a_best");
-    NEED(b_best, 0, "b_best");
+    exam_status args_st =
+        exam_args_greedy_match(be, a, a_offsets, b, b_offsets, n_pairs, cols, a_best, b_best);
+    if (args_st != EXAM_OK) return args_st;
     if (n_pairs == 0) return EXAM_OK;
     karg args[] = {ARG(a->mem),  ARG(a_offsets->mem), ARG(b->mem),      ARG(b_offsets->mem),
                    ARG(n_pairs), ARG(cols),           ARG(a_best->mem), ARG(b_best->mem)};
@@ -360,11 +310,16 @@ static exam_status cl_greedy_match(exam_backend *be, const exam_buffer *a,
     return launch(cl_of(be), K_GREEDY, args, 8, 2, global, local);
 }
 
+static size_t cl_buffer_bytes(const exam_buffer *buf) {
+    return buf->bytes;
+}
+
 static const exam_backend_ops cl_ops = {
     .free = cl_backend_free,
     .buffer_alloc = cl_buffer_alloc,
     .buffer_from_host = cl_buffer_from_host,
     .buffer_free = cl_buffer_free,
+    .buffer_bytes = cl_buffer_bytes,
     .buffer_upload = cl_buffer_upload,
     .buffer_download = cl_buffer_download,
     .synchronize = cl_synchronize,

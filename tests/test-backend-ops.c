@@ -393,6 +393,20 @@ static void test_refusals(exam_backend *be) {
     be->ops->buffer_free(be, big);
 }
 
+/* The CPU oracle refuses the same malformed calls through the shared argument checks. */
+static void test_cpu_refusals(exam_backend *cpu) {
+    exam_buffer *small = NULL, *big = NULL;
+    CHECK(cpu->ops->buffer_alloc(cpu, 16, &small) == EXAM_OK);
+    CHECK(cpu->ops->buffer_alloc(cpu, 4096, &big) == EXAM_OK);
+    CHECK(cpu->ops->gemm(cpu, small, big, big, 4, 4, 4) == EXAM_ERR_ARG);
+    CHECKF(strstr(exam_error_message(), "cpu gemm: A buffer") != NULL, "%s", exam_error_message());
+    CHECK(cpu->ops->l2_normalize(cpu, big, -1, 4) == EXAM_ERR_ARG);
+    CHECK(cpu->ops->attention(cpu, small, small, 1, 8, 2, 16, 8, big) == EXAM_ERR_ARG);
+    CHECK(cpu->ops->greedy_match(cpu, big, small, big, NULL, 1, 4, big, big) == EXAM_ERR_ARG);
+    cpu->ops->buffer_free(cpu, small);
+    cpu->ops->buffer_free(cpu, big);
+}
+
 /* Every op on several shapes; the tested backend is be_pair[1]. */
 static void run_suite(int gemm_only) {
     test_gemm(1, 1, 1);
@@ -468,6 +482,7 @@ int main(void) {
         fprintf(stderr, "cannot create the cpu oracle: %s\n", exam_error_message());
         return 1;
     }
+    test_cpu_refusals(be_pair[0]);
 
     static const struct {
         const char *name;

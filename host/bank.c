@@ -245,7 +245,11 @@ exam_status exam_bank_read_file(const char *path, char **out, size_t *len) {
     while (buf) {
         if (n + 1 >= cap) {
             char *b = realloc(buf, cap * 2);
-            if (!b) break;
+            if (!b) { /* a partial read must not pass for the whole file */
+                free(buf);
+                buf = NULL;
+                break;
+            }
             buf = b;
             cap *= 2;
         }
@@ -266,23 +270,32 @@ exam_status exam_bank_read_file(const char *path, char **out, size_t *len) {
     return EXAM_OK;
 }
 
+int exam_bank_next_line(const char *text, size_t len, size_t *pos, size_t *line_no,
+                        const char **line, size_t *n) {
+    while (*pos < len) {
+        size_t start = *pos, end = start;
+        while (end < len && text[end] != '\n') end++;
+        ++*line_no;
+        *pos = end + 1;
+        size_t k = start;
+        while (k < end && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r')) k++;
+        if (k == end || text[k] == '#') continue;
+        *line = text + start;
+        *n = end - start;
+        return 1;
+    }
+    return 0;
+}
+
 static exam_status load_file(const char *path, exam_bank *bank) {
     char *text;
     size_t len;
     exam_status st = exam_bank_read_file(path, &text, &len);
     if (st != EXAM_OK) return st;
     bank->hash = exam_bank_digest(text, len, exam_bank_digest(path, 0, bank->hash));
-    size_t line_no = 0, pos = 0;
-    while (st == EXAM_OK && pos < len) {
-        size_t end = pos;
-        while (end < len && text[end] != '\n') end++;
-        line_no++;
-        const char *line = text + pos;
-        size_t n = end - pos;
-        pos = end + 1;
-        size_t k = 0;
-        while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) k++;
-        if (k == n || line[k] == '#') continue;
+    size_t line_no = 0, pos = 0, n;
+    const char *line;
+    while (st == EXAM_OK && exam_bank_next_line(text, len, &pos, &line_no, &line, &n)) {
         size_t bad;
         if (!exam_utf8_valid(line, n, &bad)) {
             st = exam_error_set(EXAM_ERR_UTF8, "%s:%zu: invalid UTF-8 at column %zu", path, line_no,

@@ -76,6 +76,12 @@ exam_status exam_bank_files(const char *path, exam_strlist *files);
  * Errors: EXAM_ERR_IO, EXAM_ERR_NOMEM. */
 exam_status exam_bank_read_file(const char *path, char **out, size_t *len);
 
+/* Steps *pos through text[0..len) to the next line that is neither blank nor a '#' comment:
+ * sets *line and *n (without the newline) and *line_no (1-based, every line counted).
+ * Returns 0 when no such line is left. */
+int exam_bank_next_line(const char *text, size_t len, size_t *pos, size_t *line_no,
+                        const char **line, size_t *n);
+
 /* Appends q to the bank, taking ownership of its strings (q is zeroed). An id already in the
  * bank gets a numeric suffix ("-2", "-3", ...) so imports never collide.
  * Errors: EXAM_ERR_NOMEM (q is freed). */

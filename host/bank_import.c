@@ -3,7 +3,6 @@
 #include "bank_import.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,32 +352,10 @@ exam_status exam_bank_import_text(const char *name, const char *text, size_t len
 
 exam_status exam_bank_import_file(const char *path, exam_bank *bank, exam_import_report *rep) {
     memset(rep, 0, sizeof *rep);
-    FILE *f = fopen(path, "rb");
-    if (!f) return exam_error_set(EXAM_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *b = realloc(buf, cap * 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!buf) return exam_error_set(EXAM_ERR_NOMEM, "out of memory reading %s", path);
-    if (err) {
-        free(buf);
-        return exam_error_set(EXAM_ERR_IO, "cannot read %s", path);
-    }
+    char *buf;
+    size_t n;
+    exam_status read_st = exam_bank_read_file(path, &buf, &n);
+    if (read_st != EXAM_OK) return read_st;
     exam_status st = exam_bank_import_text(path, buf, n, bank, rep);
     free(buf);
     return st;

@@ -61,17 +61,9 @@ exam_status exam_bank_lint(const char *path, FILE *out, exam_lint_counts *counts
         size_t len;
         st = exam_bank_read_file(file, &text, &len);
         if (st != EXAM_OK) break;
-        size_t pos = 0, line_no = 0;
-        while (pos < len) {
-            size_t end = pos;
-            while (end < len && text[end] != '\n') end++;
-            line_no++;
-            const char *line = text + pos;
-            size_t n = end - pos;
-            pos = end + 1;
-            size_t k = 0;
-            while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) k++;
-            if (k == n || line[k] == '#') continue;
+        size_t pos = 0, line_no = 0, n;
+        const char *line;
+        while (exam_bank_next_line(text, len, &pos, &line_no, &line, &n)) {
             char msg[640];
             size_t bad;
             if (!exam_utf8_valid(line, n, &bad)) {

@@ -19,7 +19,7 @@ static json_t *entry_json(const redisReply *e) {
         return NULL;
     json_t *o = json_object();
     if (!o) return NULL;
-    json_object_set_new(o, "entry", json_string(e->element[0]->str));
+    json_object_set_new(o, "dlq_id", json_string(e->element[0]->str));
     const redisReply *f = e->element[1];
     for (size_t i = 0; i + 1 < f->elements; i += 2) {
         const char *name = exam_reply_str(f->element[i]);
@@ -104,8 +104,8 @@ static exam_status read_dead_letter(exam_redis *r, const exam_queue_keys *keys, 
         return exam_error_set(EXAM_ERR_NOT_FOUND, "%s has no dead letter %s", keys->dead, entry);
     }
     const redisReply *e = rep->element[0];
-    const redisReply *fields = e->type == REDIS_REPLY_ARRAY && e->elements == 2 ? e->element[1]
-                                                                                 : NULL;
+    const redisReply *fields =
+        e->type == REDIS_REPLY_ARRAY && e->elements == 2 ? e->element[1] : NULL;
     const redisReply *job = exam_reply_field(fields, EXAM_QF_JOB);
     const char *id = exam_reply_str(exam_reply_field(fields, EXAM_QF_DEAD_ID));
     if (!job || job->type != REDIS_REPLY_STRING) {
@@ -124,11 +124,13 @@ static exam_status read_dead_letter(exam_redis *r, const exam_queue_keys *keys, 
     json_t *obj = json_loadb(job->str, (size_t)job->len, 0, NULL);
     const char *jid = json_string_value(json_object_get(obj, "id"));
     const char *coh = json_string_value(json_object_get(obj, "cohort"));
-    if (jid && *jid) d->id = strdup(jid);
-    else if (id && *id) d->id = strdup(id);
+    if (jid && *jid)
+        d->id = strdup(jid);
+    else if (id && *id)
+        d->id = strdup(id);
     if (coh && *coh) d->cohort = strdup(coh);
-    int oom = !d->payload || ((jid && *jid) || (id && *id) ? !d->id : 0) ||
-              (coh && *coh && !d->cohort);
+    int oom =
+        !d->payload || ((jid && *jid) || (id && *id) ? !d->id : 0) || (coh && *coh && !d->cohort);
     json_decref(obj);
     freeReplyObject(rep);
     if (oom) {
@@ -142,14 +144,10 @@ static exam_status read_dead_letter(exam_redis *r, const exam_queue_keys *keys, 
 static exam_status holds_error_result(exam_redis *r, const char *result_key, int *is_error) {
     *is_error = 0;
     redisReply *rep = NULL;
-    const char *hget[] = {"HGET", result_key, EXAM_QF_RESULT};
+    const char *hget[] = {"HGET", result_key, EXAM_QF_RESULT_STATUS};
     exam_status st = simple(r, "HGET", 3, hget, &rep);
     if (st != EXAM_OK) return st;
-    if (rep->type == REDIS_REPLY_STRING) {
-        json_t *obj = json_loadb(rep->str, (size_t)rep->len, 0, NULL);
-        *is_error = !obj || json_object_get(obj, "error") != NULL;
-        json_decref(obj);
-    }
+    *is_error = rep->type == REDIS_REPLY_STRING && !strcmp(rep->str, "error");
     freeReplyObject(rep);
     return EXAM_OK;
 }
@@ -163,7 +161,7 @@ static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const
     if (st != EXAM_OK) return st;
     dead_letter d;
     st = read_dead_letter(r, keys, entry, &d);
-    char *result_key = NULL, *cohort_key = NULL;
+    char *result_key = NULL, *cohort_key = NULL, *ids_key = NULL;
     int is_error = 0;
     if (st == EXAM_OK && d.id) {
         result_key = exam_queue_key_for(keys, EXAM_QK_RESULT, d.id);
@@ -173,14 +171,17 @@ static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const
         if (st == EXAM_OK) st = holds_error_result(r, result_key, &is_error);
     }
     if (st == EXAM_OK && is_error && d.cohort) {
-        cohort_key = exam_queue_key_for(keys, EXAM_QK_COHORT, d.cohort);
-        if (!cohort_key) st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+        cohort_key = exam_queue_cohort_key(keys, d.cohort, "");
+        ids_key = exam_queue_cohort_key(keys, d.cohort, EXAM_QK_COHORT_IDS_SUFFIX);
+        if (!cohort_key || !ids_key) st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     }
     if (st != EXAM_OK) {
         const char *unwatch[] = {"UNWATCH"};
         if (exam_redis_connected(r)) simple(r, "UNWATCH", 1, unwatch, NULL);
         dead_letter_free(&d);
         free(result_key);
+        free(cohort_key);
+        free(ids_key);
         return st;
     }
     /* MULTI, the writes, EXEC: pipelined, replies read in order. */
@@ -190,6 +191,7 @@ static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const
     const char *xdel[] = {"XDEL", keys->dead, entry};
     const char *del[] = {"DEL", result_key};
     const char *hincr[] = {"HINCRBY", cohort_key, EXAM_QF_COHORT_FAILED, "-1"};
+    const char *srem[] = {"SREM", ids_key, d.id};
     const char *exec[] = {"EXEC"};
     struct {
         int argc;
@@ -201,6 +203,7 @@ static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const
                 {3, xdel, NULL, 1},
                 {2, del, NULL, is_error},
                 {4, hincr, NULL, is_error && cohort_key},
+                {3, srem, NULL, is_error && ids_key},
                 {1, exec, NULL, 1}};
     size_t sent = 0;
     for (size_t c = 0; st == EXAM_OK && c < sizeof cmds / sizeof cmds[0]; c++)
@@ -241,6 +244,7 @@ static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const
     dead_letter_free(&d);
     free(result_key);
     free(cohort_key);
+    free(ids_key);
     return st;
 }
 
@@ -260,8 +264,8 @@ exam_status exam_queue_dlq_replay(exam_redis *r, const exam_queue_keys *keys, co
                           entry);
 }
 
-exam_status exam_queue_dlq_replay_all(exam_redis *r, const exam_queue_keys *keys,
-                                      size_t *replayed, size_t *skipped) {
+exam_status exam_queue_dlq_replay_all(exam_redis *r, const exam_queue_keys *keys, size_t *replayed,
+                                      size_t *skipped) {
     *replayed = *skipped = 0;
     /* The newest dead letter now bounds the run, so jobs that fail again are not replayed in
      * a loop. */

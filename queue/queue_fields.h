@@ -3,15 +3,17 @@
 #ifndef EXAM_QUEUE_FIELDS_H
 #define EXAM_QUEUE_FIELDS_H
 
-#define EXAM_QF_JOB "job"               /* jobs stream and dead letters: the job JSON */
-#define EXAM_QF_RESULT "result"         /* result hash and results stream: the result JSON */
-#define EXAM_QF_DEAD_ID "id"            /* dead letter: the job id ("" when unreadable) */
-#define EXAM_QF_DEAD_ENTRY "entry"      /* dead letter: the jobs-stream entry id */
-#define EXAM_QF_COHORT_DONE "done"      /* cohort hash: jobs graded */
-#define EXAM_QF_COHORT_FAILED "failed"  /* cohort hash: jobs that got an error result */
-#define EXAM_QF_COHORT_SUM "score_sum"  /* cohort hash: sum of the graded jobs' scores */
-#define EXAM_QK_RESULT "result"         /* examiner:{q}:result:<job id> */
-#define EXAM_QK_COHORT "cohort"         /* examiner:{q}:cohort:<cohort> */
-#define EXAM_QK_COHORT_IDS_SUFFIX ":ids" /* examiner:{q}:cohort:<cohort>:ids, a set of job ids */
+#define EXAM_QF_JOB "job"                /* jobs stream and dead letters: the job JSON */
+#define EXAM_QF_RESULT_JSON "json"       /* result hash: the result JSON */
+#define EXAM_QF_RESULT_STATUS "status"   /* result hash: "ok" or "error" */
+#define EXAM_QF_DEAD_ID "id"             /* dead letter: the job id ("" when unreadable) */
+#define EXAM_QF_DEAD_ENTRY "entry"       /* dead letter: the jobs-stream entry id */
+#define EXAM_QF_COHORT_DONE "done"       /* cohort hash: jobs graded */
+#define EXAM_QF_COHORT_FAILED "failed"   /* cohort hash: jobs that got an error result */
+#define EXAM_QF_COHORT_SUM "score_sum"   /* cohort hash: sum of the graded jobs' scores */
+#define EXAM_QK_RESULT "result"          /* examiner:{q}:result:<job id> */
+#define EXAM_QK_COHORT "cohort"          /* examiner:{q}:cohort:<cohort> */
+#define EXAM_QK_COHORT_IDS_SUFFIX ":ids" /* examiner:{q}:cohort:<c>:ids: ids with a result */
+#define EXAM_QK_COHORT_SUBMITTED_SUFFIX ":submitted" /* ids `examiner submit` added */
 
 #endif

@@ -53,15 +53,16 @@ static exam_status jobs_info(exam_redis *r, const exam_queue_keys *keys, json_t 
     json_t *jobs = json_object();
     const redisReply *first = exam_reply_field(rep, "first-entry");
     const redisReply *last = exam_reply_field(rep, "last-entry");
-    json_object_set_new(jobs, "length", rep ? ll_or_null(exam_reply_field(rep, "length"))
-                                            : json_integer(0));
+    json_object_set_new(jobs, "length",
+                        rep ? ll_or_null(exam_reply_field(rep, "length")) : json_integer(0));
     json_object_set_new(jobs, "first_id",
                         first && first->type == REDIS_REPLY_ARRAY && first->elements
                             ? str_or_null(first->element[0])
                             : json_null());
-    json_object_set_new(jobs, "last_id", last && last->type == REDIS_REPLY_ARRAY && last->elements
-                                             ? str_or_null(last->element[0])
-                                             : json_null());
+    json_object_set_new(jobs, "last_id",
+                        last && last->type == REDIS_REPLY_ARRAY && last->elements
+                            ? str_or_null(last->element[0])
+                            : json_null());
     json_object_set_new(jobs, "entries_added",
                         rep ? ll_or_null(exam_reply_field(rep, "entries-added")) : json_integer(0));
     freeReplyObject(rep);
@@ -72,8 +73,8 @@ static exam_status jobs_info(exam_redis *r, const exam_queue_keys *keys, json_t 
 
 static exam_status consumers_info(exam_redis *r, const exam_queue_keys *keys, json_t *list) {
     redisReply *rep = NULL;
-    exam_status st = command(r, &rep, "XINFO CONSUMERS", "XINFO CONSUMERS %s %s", keys->jobs,
-                             EXAM_QUEUE_GROUP);
+    exam_status st =
+        command(r, &rep, "XINFO CONSUMERS", "XINFO CONSUMERS %s %s", keys->jobs, EXAM_QUEUE_GROUP);
     if (st != EXAM_OK || !rep || rep->type != REDIS_REPLY_ARRAY) {
         freeReplyObject(rep);
         return st;
@@ -125,12 +126,11 @@ static int by_name(const void *a, const void *b) {
 static exam_status cohort_info(exam_redis *r, const exam_queue_keys *keys, const char *cohort,
                                json_t *list) {
     char *key = exam_queue_key_for(keys, EXAM_QK_COHORT, cohort);
-    char *ids = exam_queue_cohort_ids_key(keys, cohort);
+    char *ids = exam_queue_cohort_key(keys, cohort, EXAM_QK_COHORT_SUBMITTED_SUFFIX);
     exam_status st = EXAM_OK;
     redisReply *rep = NULL, *card = NULL;
     if (!key || !ids) st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-    if (st == EXAM_OK)
-        st = command(r, &rep, "HGETALL", "HGETALL %s", key, NULL);
+    if (st == EXAM_OK) st = command(r, &rep, "HGETALL", "HGETALL %s", key, NULL);
     if (st == EXAM_OK) st = command(r, &card, "SCARD", "SCARD %s", ids, NULL);
     if (st == EXAM_OK) {
         long long done, failed;
@@ -143,9 +143,9 @@ static exam_status cohort_info(exam_redis *r, const exam_queue_keys *keys, const
         json_object_set_new(o, "done", json_integer(done));
         json_object_set_new(o, "failed", json_integer(failed));
         json_object_set_new(o, "mean", done > 0 ? json_real(sum / (double)done) : json_null());
-        json_object_set_new(o, "ids", json_integer(card && card->type == REDIS_REPLY_INTEGER
-                                                       ? card->integer
-                                                       : 0));
+        json_object_set_new(
+            o, "submitted",
+            json_integer(card && card->type == REDIS_REPLY_INTEGER ? card->integer : 0));
         if (json_array_append_new(list, o)) st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     }
     freeReplyObject(rep);
@@ -166,8 +166,7 @@ static exam_status cohorts_info(exam_redis *r, const exam_queue_keys *keys, json
         for (size_t i = 0; names && i < rep->elements; i++)
             if (rep->element[i]->type == REDIS_REPLY_STRING) names[n++] = rep->element[i]->str;
         if (names) qsort(names, n, sizeof *names, by_name);
-        for (size_t i = 0; st == EXAM_OK && i < n; i++)
-            st = cohort_info(r, keys, names[i], list);
+        for (size_t i = 0; st == EXAM_OK && i < n; i++) st = cohort_info(r, keys, names[i], list);
         free(names);
     }
     freeReplyObject(rep);

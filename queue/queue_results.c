@@ -9,31 +9,22 @@
 #include "grade.h"
 #include "queue_fields.h"
 
-char *exam_queue_cohort_ids_key(const exam_queue_keys *keys, const char *cohort) {
+char *exam_queue_cohort_key(const exam_queue_keys *keys, const char *cohort, const char *suffix) {
     char *base = exam_queue_key_for(keys, EXAM_QK_COHORT, cohort);
     if (!base) return NULL;
-    size_t n = strlen(base);
-    char *s = realloc(base, n + sizeof EXAM_QK_COHORT_IDS_SUFFIX);
+    size_t n = strlen(base), m = strlen(suffix);
+    char *s = realloc(base, n + m + 1);
     if (!s) {
         free(base);
         return NULL;
     }
-    memcpy(s + n, EXAM_QK_COHORT_IDS_SUFFIX, sizeof EXAM_QK_COHORT_IDS_SUFFIX);
+    memcpy(s + n, suffix, m + 1);
     return s;
 }
 
-/* Every member of the cohort's id set, as a new JSON array of strings (SSCAN, so a large
- * cohort does not block the server). */
-static exam_status cohort_ids(exam_redis *r, const exam_queue_keys *keys, const char *cohort,
-                              json_t **out) {
-    *out = NULL;
-    char *key = exam_queue_cohort_ids_key(keys, cohort);
-    json_t *ids = json_array();
-    if (!key || !ids) {
-        free(key);
-        json_decref(ids);
-        return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-    }
+/* Adds every member of set `key` to `set` (SSCAN, so a large cohort does not block the
+ * server). */
+static exam_status scan_set(exam_redis *r, const char *key, json_t *set) {
     char cursor[32] = "0";
     exam_status st = EXAM_OK;
     do {
@@ -50,13 +41,35 @@ static exam_status cohort_ids(exam_redis *r, const exam_queue_keys *keys, const 
             const redisReply *m = rep->element[1];
             for (size_t i = 0; st == EXAM_OK && i < m->elements; i++)
                 if (m->element[i]->type == REDIS_REPLY_STRING &&
-                    json_array_append_new(
-                        ids, json_stringn(m->element[i]->str, (size_t)m->element[i]->len)))
+                    json_object_set_new_nocheck(set, m->element[i]->str, json_true()))
                     st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
         }
         freeReplyObject(rep);
     } while (st == EXAM_OK && strcmp(cursor, "0") != 0);
-    free(key);
+    return st;
+}
+
+/* The cohort's job ids (submitted and with a result), as a new JSON array of strings. */
+static exam_status cohort_ids(exam_redis *r, const exam_queue_keys *keys, const char *cohort,
+                              json_t **out) {
+    *out = NULL;
+    char *submitted = exam_queue_cohort_key(keys, cohort, EXAM_QK_COHORT_SUBMITTED_SUFFIX);
+    char *with_result = exam_queue_cohort_key(keys, cohort, EXAM_QK_COHORT_IDS_SUFFIX);
+    json_t *set = json_object(), *ids = json_array();
+    exam_status st = EXAM_OK;
+    if (!submitted || !with_result || !set || !ids)
+        st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    if (st == EXAM_OK) st = scan_set(r, submitted, set);
+    if (st == EXAM_OK) st = scan_set(r, with_result, set);
+    const char *id;
+    json_t *v;
+    json_object_foreach(set, id, v) {
+        if (st == EXAM_OK && json_array_append_new(ids, json_string_nocheck(id)))
+            st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    }
+    free(submitted);
+    free(with_result);
+    json_decref(set);
     if (st != EXAM_OK) {
         json_decref(ids);
         return st;
@@ -77,13 +90,13 @@ static exam_status each_result(exam_redis *r, const exam_queue_keys *keys, json_
     for (size_t from = 0; st == EXAM_OK && from < n; from += chunk) {
         size_t to = from + chunk < n ? from + chunk : n, sent = 0;
         for (size_t i = from; st == EXAM_OK && i < to; i++) {
-            char *key = exam_queue_key_for(keys, EXAM_QK_RESULT,
-                                           json_string_value(json_array_get(ids, i)));
+            char *key =
+                exam_queue_key_for(keys, EXAM_QK_RESULT, json_string_value(json_array_get(ids, i)));
             if (!key) {
                 st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
                 break;
             }
-            const char *hget[] = {"HGET", key, EXAM_QF_RESULT};
+            const char *hget[] = {"HGET", key, EXAM_QF_RESULT_JSON};
             const char *exists[] = {"EXISTS", key};
             st = with_value ? exam_redis_append_argv(r, 3, hget, NULL)
                             : exam_redis_append_argv(r, 2, exists, NULL);

@@ -11,6 +11,7 @@
 
 #include "grade.h"
 #include "queue_fields.h"
+#include "queue_results.h"
 #include "queue_trim.h"
 
 static double mono_now(void) {
@@ -28,8 +29,8 @@ static void sleep_s(double s) {
 
 exam_status exam_queue_ensure_group(exam_redis *r, const exam_queue_keys *keys) {
     redisReply *rep = NULL;
-    exam_status st = exam_redis_command(r, &rep, "XGROUP CREATE %s %s 0 MKSTREAM", keys->jobs,
-                                        EXAM_QUEUE_GROUP);
+    exam_status st =
+        exam_redis_command(r, &rep, "XGROUP CREATE %s %s 0 MKSTREAM", keys->jobs, EXAM_QUEUE_GROUP);
     if (st != EXAM_OK) return st;
     if (!(rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "BUSYGROUP", 9) == 0))
         st = exam_redis_reply_status(rep, "XGROUP CREATE");
@@ -151,16 +152,12 @@ static exam_status flush_chunk(submitter *s) {
         st = exam_redis_append_argv(s->r, 5, xadd, xlen);
         if (st == EXAM_OK) sent++;
         if (st == EXAM_OK && p->id && p->cohort) {
-            char *ids = exam_queue_key_for(s->keys, EXAM_QK_COHORT, p->cohort);
-            char *ids_key = ids ? malloc(strlen(ids) + sizeof EXAM_QK_COHORT_IDS_SUFFIX) : NULL;
+            char *ids_key =
+                exam_queue_cohort_key(s->keys, p->cohort, EXAM_QK_COHORT_SUBMITTED_SUFFIX);
             if (!ids_key) {
-                free(ids);
                 st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
                 break;
             }
-            strcpy(ids_key, ids);
-            strcat(ids_key, EXAM_QK_COHORT_IDS_SUFFIX);
-            free(ids);
             const char *sadd1[] = {"SADD", ids_key, p->id};
             const char *sadd2[] = {"SADD", s->keys->cohorts, p->cohort};
             st = exam_redis_append_argv(s->r, 3, sadd1, NULL);
@@ -225,8 +222,8 @@ exam_status exam_queue_submit_file(exam_redis *r, const exam_queue_keys *keys, F
         ssize_t got = getline(&buf, &cap, in);
         if (got < 0) {
             if (ferror(in))
-                st = exam_error_set(EXAM_ERR_IO, "%s: read error after line %zu: %s", name,
-                                    line_no, strerror(errno));
+                st = exam_error_set(EXAM_ERR_IO, "%s: read error after line %zu: %s", name, line_no,
+                                    strerror(errno));
             break;
         }
         line_no++;

@@ -12,23 +12,23 @@
 #include "redis_conn.h"
 
 typedef struct exam_submit_options {
-    int raw;              /* send lines unchecked (no job parsing, no duplicate-id check) */
-    long long maxlen;     /* backlog cap: 0 = none (see exam_queue_submit_file) */
-    double rate;          /* jobs per second, 0 = as fast as possible */
-    size_t chunk;         /* XADDs per pipeline round trip (default 256) */
-    size_t max_line;      /* longest accepted line in bytes (default 65536) */
+    int raw;          /* send lines unchecked (no job parsing, no duplicate-id check) */
+    long long maxlen; /* backlog cap: 0 = none (see exam_queue_submit_file) */
+    double rate;      /* jobs per second, 0 = as fast as possible */
+    size_t chunk;     /* XADDs per pipeline round trip (default 256) */
+    size_t max_line;  /* longest accepted line in bytes (default 65536) */
 } exam_submit_options;
 
 /* Called for each rejected line (1-based line number and why). */
 typedef void (*exam_submit_reject_fn)(void *user, size_t line_no, const char *why);
 
 typedef struct exam_submit_stats {
-    size_t added;         /* entries added to the stream */
-    size_t rejected;      /* lines refused (each reported) */
-    size_t trimmed;       /* acknowledged entries removed by --maxlen trimming */
-    char first_id[48];    /* stream id of the first entry added ("" when none) */
-    char last_id[48];     /* stream id of the last */
-    double seconds;       /* wall time of the adding */
+    size_t added;      /* entries added to the stream */
+    size_t rejected;   /* lines refused (each reported) */
+    size_t trimmed;    /* acknowledged entries removed by --maxlen trimming */
+    char first_id[48]; /* stream id of the first entry added ("" when none) */
+    char last_id[48];  /* stream id of the last */
+    double seconds;    /* wall time of the adding */
 } exam_submit_stats;
 
 /* Creates the consumer group (EXAM_QUEUE_GROUP, reading from id 0, MKSTREAM) unless it exists,
@@ -37,8 +37,8 @@ typedef struct exam_submit_stats {
 exam_status exam_queue_ensure_group(exam_redis *r, const exam_queue_keys *keys);
 
 /* Adds every non-blank line of `in` (named `name` in messages) as an entry {job: line} of the
- * jobs stream, and records each checked job's id in examiner:{q}:cohort:<c>:ids and its cohort
- * in examiner:{q}:cohorts. Unless options->raw, a line must parse as a job
+ * jobs stream, and records each checked job's id in examiner:{q}:cohort:<c>:submitted and its
+ * cohort in examiner:{q}:cohorts. Unless options->raw, a line must parse as a job
  * (exam_grade_job_from_json) with an id not used by an earlier line; other lines are reported
  * through reject (may be NULL) and skipped. options->maxlen > 0 caps the stream: before a
  * chunk that would take it past maxlen, acknowledged entries are trimmed

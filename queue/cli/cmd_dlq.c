@@ -26,7 +26,7 @@ static void print_entry(const json_t *e) {
                                          : strdup("-");
     const char *id = json_string_value(json_object_get(e, "id"));
     const char *del = json_string_value(json_object_get(e, "deliveries"));
-    printf("%-20s id %-24s deliveries %-4s %s\n", json_string_value(json_object_get(e, "entry")),
+    printf("%-20s id %-24s deliveries %-4s %s\n", json_string_value(json_object_get(e, "dlq_id")),
            id && *id ? id : "-", del ? del : "-", err_text ? err_text : "-");
     free(err_text);
 }

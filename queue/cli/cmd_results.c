@@ -72,8 +72,9 @@ static int wait_done(exam_redis *r, const exam_queue_keys *keys, const char *coh
         }
         if (total > 0 && missing == 0) return 0;
         if (timeout > 0 && left <= 0) {
-            fprintf(stderr, "examiner results: timed out after %.0f s: %zu of %zu jobs of cohort "
-                            "'%s' have no result yet\n",
+            fprintf(stderr,
+                    "examiner results: timed out after %.0f s: %zu of %zu jobs of cohort "
+                    "'%s' have no result yet\n",
                     timeout, missing, total, cohort);
             return -1;
         }
@@ -138,8 +139,8 @@ static int write_report(const char *path, const char *bank_path, const char *ans
         rc = -1;
     } else {
         for (size_t i = 0; i < n; i++) v[i] = json_array_get(results, i);
-        if (exam_report_write_html(f, v, (const char *const *)answers, n,
-                                   have_bank ? &bank : NULL, title) != EXAM_OK) {
+        if (exam_report_write_html(f, v, (const char *const *)answers, n, have_bank ? &bank : NULL,
+                                   title) != EXAM_OK) {
             fprintf(stderr, "examiner results: %s\n", exam_error_message());
             rc = -1;
         }

@@ -67,8 +67,8 @@ static void print_text(const json_t *info) {
     const json_t *c;
     json_array_foreach(cohorts, i, c) {
         const json_t *mean = json_object_get(c, "mean");
-        printf("  %-24s jobs %-6lld done %-6lld failed %-6lld mean ",
-               json_string_value(json_object_get(c, "cohort")), num(c, "ids"), num(c, "done"),
+        printf("  %-24s submitted %-6lld done %-6lld failed %-6lld mean ",
+               json_string_value(json_object_get(c, "cohort")), num(c, "submitted"), num(c, "done"),
                num(c, "failed"));
         if (json_is_number(mean))
             printf("%.2f\n", json_number_value(mean));

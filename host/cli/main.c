@@ -19,6 +19,7 @@ static const verb verbs[] = {
     {"backends", exam_cli_backends, "list the backends, which one is chosen and why"},
     {"bank", exam_cli_bank, "import interview documents into a question bank, or lint a bank"},
     {"grade", exam_cli_grade, "grade a JSONL file of answers against a bank; table and report"},
+    {"worker", exam_cli_worker, "grade jobs from a Redis stream until stopped (see docs/queue.md)"},
     {"submit", exam_cli_submit, "add a JSONL file of jobs to the Redis queue"},
     {"results", exam_cli_results, "a cohort's results from the Redis queue (JSONL, table, report)"},
     {"status", exam_cli_status, "the Redis queue: backlog, lag, pending, consumers, cohorts"},
@@ -29,7 +30,8 @@ static void usage(FILE *out) {
     fprintf(out, "usage: examiner VERB [OPTIONS]   (examiner VERB --help for details)\n\nverbs:\n");
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         fprintf(out, "  %-12s %s\n", verbs[i].name, verbs[i].summary);
-    fprintf(out, "\nexit codes: 0 ok, 1 failure, 2 usage error, 3 some inputs rejected\n");
+    fprintf(out, "\nexit codes: 0 ok, 1 failure, 2 usage error, 3 some inputs rejected,\n"
+                 "            4 credentials refused\n");
 }
 
 /* libgomp's idle threads spin by default; between our OpenMP ops and OpenBLAS's own threads

@@ -140,16 +140,30 @@ static exam_status read_dead_letter(exam_redis *r, const exam_queue_keys *keys, 
     return EXAM_OK;
 }
 
-/* 1 when the result hash holds an error result, 0 when it holds none or a graded one. */
-static exam_status holds_error_result(exam_redis *r, const char *result_key, int *is_error) {
+/* *is_error = 1 when the result hash holds an error result (status "error"); then the cohort
+ * the worker counted it under (the hash's `cohort` field) replaces d->cohort when present. */
+static exam_status holds_error_result(exam_redis *r, const char *result_key, int *is_error,
+                                      dead_letter *d) {
     *is_error = 0;
     redisReply *rep = NULL;
-    const char *hget[] = {"HGET", result_key, EXAM_QF_RESULT_STATUS};
-    exam_status st = simple(r, "HGET", 3, hget, &rep);
+    const char *hmget[] = {"HMGET", result_key, EXAM_QF_RESULT_STATUS, "cohort"};
+    exam_status st = simple(r, "HMGET", 4, hmget, &rep);
     if (st != EXAM_OK) return st;
-    *is_error = rep->type == REDIS_REPLY_STRING && !strcmp(rep->str, "error");
+    const char *status = rep->type == REDIS_REPLY_ARRAY && rep->elements == 2
+                             ? exam_reply_str(rep->element[0])
+                             : NULL;
+    const char *cohort = status ? exam_reply_str(rep->element[1]) : NULL;
+    *is_error = status && !strcmp(status, "error");
+    if (*is_error && cohort && *cohort) {
+        char *c = strdup(cohort);
+        if (!c) st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+        if (c) {
+            free(d->cohort);
+            d->cohort = c;
+        }
+    }
     freeReplyObject(rep);
-    return EXAM_OK;
+    return st;
 }
 
 /* One optimistic attempt; *conflict is set when EXEC was aborted by a concurrent write. */
@@ -168,7 +182,7 @@ static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const
         if (!result_key) st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
         const char *watch_result[] = {"WATCH", result_key};
         if (st == EXAM_OK) st = simple(r, "WATCH", 2, watch_result, NULL);
-        if (st == EXAM_OK) st = holds_error_result(r, result_key, &is_error);
+        if (st == EXAM_OK) st = holds_error_result(r, result_key, &is_error, &d);
     }
     if (st == EXAM_OK && is_error && d.cohort) {
         cohort_key = exam_queue_cohort_key(keys, d.cohort, "");

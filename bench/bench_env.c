@@ -39,9 +39,8 @@ exam_status exam_bench_env_backend(exam_bench_env *env, const char *name, exam_b
     if (env->n_be == EXAM_BENCH_MAX_BACKENDS) {
         return exam_error_set(EXAM_ERR_LIMIT, "bench: too many backends");
     }
-    exam_backend_options opts = {.threads = env->threads,
-                                 .precision = EXAM_PRECISION_F16,
-                                 .allow_cpu_device = 1};
+    exam_backend_options opts = {
+        .threads = env->threads, .precision = EXAM_PRECISION_F16, .allow_cpu_device = 1};
     if (strcmp(name, "cpu") == 0) {
         opts.precision = EXAM_PRECISION_F32;
     }

@@ -82,9 +82,15 @@ static int report_main(int argc, char **argv, const char *root) {
 }
 
 /* Instruction counts around each CPU-timed benchmark loop. */
-static void hook_begin(void *u) { exam_perf_instr_start(u); }
-static void hook_pause(void *u) { exam_perf_instr_pause(u); }
-static void hook_resume(void *u) { exam_perf_instr_resume(u); }
+static void hook_begin(void *u) {
+    exam_perf_instr_start(u);
+}
+static void hook_pause(void *u) {
+    exam_perf_instr_pause(u);
+}
+static void hook_resume(void *u) {
+    exam_perf_instr_resume(u);
+}
 static void hook_end(exam_bench_state *st, int64_t iterations, void *u) {
     exam_perf_instr_pause(u);
     if (iterations > 0) {
@@ -214,7 +220,8 @@ int main(int argc, char **argv) {
     }
     env.model_dir = file_exists(model, "vocab.txt") ? model : NULL;
     if (!env.model_dir) {
-        fprintf(stderr, "examiner-bench: no model at %s: tokenizer, encoder and grade sets skipped\n",
+        fprintf(stderr,
+                "examiner-bench: no model at %s: tokenizer, encoder and grade sets skipped\n",
                 model);
     }
     exam_bench_init(&n_rest, rest);

@@ -32,7 +32,9 @@ std::vector<std::unique_ptr<exam_bench_def>> &defs() {
 exam_bench_hooks g_hooks = {};
 bool g_have_hooks = false;
 
-bool hooks_apply(const exam_bench_state *s) { return g_have_hooks && !s->def->manual; }
+bool hooks_apply(const exam_bench_state *s) {
+    return g_have_hooks && !s->def->manual;
+}
 
 void run_one(benchmark::State &st, const exam_bench_def *def) {
     exam_bench_state s = {&st, def, false, false};
@@ -68,8 +70,8 @@ exam_bench_def *exam_bench_register(const char *name, exam_bench_fn fn, void *ct
         exam_bench_def *raw = def.get();
         raw->fn = fn;
         raw->ctx = ctx;
-        raw->b = benchmark::RegisterBenchmark(
-            name, [raw](benchmark::State &st) { run_one(st, raw); });
+        raw->b =
+            benchmark::RegisterBenchmark(name, [raw](benchmark::State &st) { run_one(st, raw); });
         if (!raw->b) {
             return nullptr;
         }
@@ -182,9 +184,13 @@ void exam_bench_counter(exam_bench_state *s, const char *name, double value, int
     s->st->counters[name] = benchmark::Counter(value, static_cast<benchmark::Counter::Flags>(f), k);
 }
 
-void exam_bench_set_bytes(exam_bench_state *s, int64_t bytes) { s->st->SetBytesProcessed(bytes); }
+void exam_bench_set_bytes(exam_bench_state *s, int64_t bytes) {
+    s->st->SetBytesProcessed(bytes);
+}
 
-void exam_bench_set_items(exam_bench_state *s, int64_t items) { s->st->SetItemsProcessed(items); }
+void exam_bench_set_items(exam_bench_state *s, int64_t items) {
+    s->st->SetItemsProcessed(items);
+}
 
 void exam_bench_set_label(exam_bench_state *s, const char *label) {
     s->st->SetLabel(label ? label : "");
@@ -201,7 +207,9 @@ void exam_bench_add_context(const char *key, const char *value) {
     }
 }
 
-void exam_bench_init(int *argc, char **argv) { benchmark::Initialize(argc, argv); }
+void exam_bench_init(int *argc, char **argv) {
+    benchmark::Initialize(argc, argv);
+}
 
 long exam_bench_run(void) {
     try {

@@ -84,9 +84,8 @@ static void bm_greedy(exam_bench_state *st, void *ctx) {
     int *off = malloc(((size_t)pairs + 1) * sizeof *off);
     float *abest = malloc((size_t)pairs * tokens * sizeof *abest);
     float *bbest = malloc((size_t)pairs * tokens * sizeof *bbest);
-    exam_status rc = a && b && off && abest && bbest
-                         ? EXAM_OK
-                         : exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    exam_status rc =
+        a && b && off && abest && bbest ? EXAM_OK : exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     for (int p = 0; off && p <= pairs; p++) {
         off[p] = p * tokens;
     }
@@ -116,7 +115,7 @@ exam_status exam_bench_similarity_register(exam_bench_env *env) {
     exam_bench_def *b = exam_bench_register("similarity/cosine", bm_cosine, sb);
     exam_bench_arg_names(b, cos_names, 2);
     exam_bench_set_unit(b, EXAM_BENCH_US);
-    static const int64_t cos_rows[][2] = {{1, 64}, {64, 64}, {256, 1024}};
+    static const int64_t cos_rows[][2] = {{1, 64}, {64, 64}, {64, 1024}};
     for (int i = 0; i < 3; i++) {
         exam_bench_args(b, cos_rows[i], 2);
     }
@@ -124,7 +123,7 @@ exam_status exam_bench_similarity_register(exam_bench_env *env) {
     b = exam_bench_register("similarity/greedy", bm_greedy, sb);
     exam_bench_arg_names(b, gr_names, 2);
     exam_bench_set_unit(b, EXAM_BENCH_US);
-    static const int64_t gr_rows[][2] = {{1, 64}, {32, 128}};
+    static const int64_t gr_rows[][2] = {{1, 64}, {8, 64}};
     for (int i = 0; i < 2; i++) {
         exam_bench_args(b, gr_rows[i], 2);
     }

@@ -113,8 +113,7 @@ exam_status exam_bench_results_from_json(const json_t *root, const char *metric,
     return EXAM_OK;
 }
 
-exam_status exam_bench_results_load(const char *path, const char *metric,
-                                    exam_bench_results *out) {
+exam_status exam_bench_results_load(const char *path, const char *metric, exam_bench_results *out) {
     memset(out, 0, sizeof *out);
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);

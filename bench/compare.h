@@ -32,8 +32,7 @@ exam_status exam_bench_results_from_json(const struct json_t *root, const char *
                                          exam_bench_results *out);
 
 /* The same from a file. Errors also: EXAM_ERR_IO, EXAM_ERR_FORMAT naming line and column. */
-exam_status exam_bench_results_load(const char *path, const char *metric,
-                                    exam_bench_results *out);
+exam_status exam_bench_results_load(const char *path, const char *metric, exam_bench_results *out);
 
 /* Frees what the loaders filled in and zeroes it. */
 void exam_bench_results_free(exam_bench_results *r);

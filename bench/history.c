@@ -90,8 +90,8 @@ static int regressed(const run *runs, size_t k, const char *name, const exam_cmp
     if (!a || !b) {
         return 0;
     }
-    exam_bench_results ra = {.s = (exam_bench_series *)a, .n = 1,
-                             .higher_is_better = runs[k].res.higher_is_better};
+    exam_bench_results ra = {
+        .s = (exam_bench_series *)a, .n = 1, .higher_is_better = runs[k].res.higher_is_better};
     exam_bench_results rb = ra;
     rb.s = (exam_bench_series *)b;
     exam_cmp_row *rows;
@@ -126,8 +126,7 @@ static void write_chart(FILE *f, const run *runs, size_t n_runs, const char *nam
     fputs("<h2>", f);
     html_escape(f, name);
     fputs("</h2>\n", f);
-    fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\" xmlns=\"http://www.w3.org/2000/svg\">\n", W,
-            H);
+    fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\" xmlns=\"http://www.w3.org/2000/svg\">\n", W, H);
     fprintf(f,
             "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" "
             "stroke=\"#ccc\"/>\n",
@@ -224,8 +223,7 @@ exam_status exam_bench_report_write(const char *jsonl, const char *metric,
               "1em;margin:1.5em 0 .3em}</style></head><body>\n<h1>examiner benchmark history"
               "</h1>\n",
               f);
-        fprintf(f,
-                "<p>%zu runs from ", n_runs);
+        fprintf(f, "<p>%zu runs from ", n_runs);
         html_escape(f, jsonl);
         fprintf(f,
                 " (%zu lines skipped). Median %s per run; red points: Mann-Whitney p &lt; %g and "

@@ -42,7 +42,9 @@ exam_status exam_latency_hist_init(exam_latency_hist **out) {
     return EXAM_OK;
 }
 
-void exam_latency_hist_free(exam_latency_hist *h) { free(h); }
+void exam_latency_hist_free(exam_latency_hist *h) {
+    free(h);
+}
 
 void exam_latency_hist_reset(exam_latency_hist *h) {
     memset(h->counts, 0, sizeof h->counts);

@@ -109,8 +109,8 @@ exam_status exam_mwu_test(const double *x, size_t nx, const double *y, size_t ny
         out->exact = 1;
         return EXAM_OK;
     }
-    double var = (double)nx * (double)ny / 12 *
-                 (((double)n + 1) - tie_term / ((double)n * ((double)n - 1)));
+    double var =
+        (double)nx * (double)ny / 12 * (((double)n + 1) - tie_term / ((double)n * ((double)n - 1)));
     out->exact = 0;
     if (var <= 0) {
         out->p = 1;

@@ -59,7 +59,9 @@ void exam_perf_instr_close(exam_perf_instr *p) {
     p->fd = -1;
 }
 
-int exam_perf_instr_available(const exam_perf_instr *p) { return p->fd >= 0; }
+int exam_perf_instr_available(const exam_perf_instr *p) {
+    return p->fd >= 0;
+}
 
 static uint64_t read_count(const exam_perf_instr *p) {
     uint64_t v = 0;

@@ -9,11 +9,11 @@
 #include "error.h"
 
 typedef struct exam_perf_instr {
-    int fd;             /* -1 when unavailable */
-    uint64_t base;      /* reading at the last start/resume */
-    uint64_t total;     /* instructions counted while running */
+    int fd;         /* -1 when unavailable */
+    uint64_t base;  /* reading at the last start/resume */
+    uint64_t total; /* instructions counted while running */
     int running;
-    char why[192];      /* why the counter is unavailable ("" when it works) */
+    char why[192]; /* why the counter is unavailable ("" when it works) */
 } exam_perf_instr;
 
 /* Opens the counter for the calling thread and the threads it starts from now on (call it

@@ -187,10 +187,12 @@ static void test_trials(void) {
 static void test_binary(void) {
     snprintf(out_path, sizeof out_path, "/tmp/examiner-cmp-out-%d.txt", (int)getpid());
     const char *base = "/tmp/examiner-cmp-b.json", *next = "/tmp/examiner-cmp-n.json";
-    bench_spec b[] = {{"tokenizer/sentences", 9e6, 0.03}, {"similarity/cosine/m:1/n:64", 2e4, 0.03}};
+    bench_spec b[] = {{"tokenizer/sentences", 9e6, 0.03},
+                      {"similarity/cosine/m:1/n:64", 2e4, 0.03}};
     seed(42);
     write_results(base, b, 2, 10);
-    bench_spec n[] = {{"tokenizer/sentences", 9.9e6, 0.03}, {"similarity/cosine/m:1/n:64", 2e4, 0.03}};
+    bench_spec n[] = {{"tokenizer/sentences", 9.9e6, 0.03},
+                      {"similarity/cosine/m:1/n:64", 2e4, 0.03}};
     write_results(next, n, 2, 10);
     char args[1024];
     snprintf(args, sizeof args, "%s %s", base, next);

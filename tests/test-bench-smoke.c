@@ -42,8 +42,8 @@ int main(void) {
     json_t *root = json_load_file(out, 0, &jerr);
     CHECKF(root != NULL, "%s: %s", out, jerr.text);
     json_t *ctx = json_object_get(root, "context");
-    const char *keys[] = {"git_commit", "backend", "device", "model", "threads", "date",
-                          "instructions"};
+    const char *keys[] = {"git_commit", "backend", "device",      "model",
+                          "threads",    "date",    "instructions"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const char *v = json_string_value(json_object_get(ctx, keys[i]));
         CHECKF(v && *v, "context.%s missing", keys[i]);

@@ -127,7 +127,7 @@ args = container.get("args", [])
 drain = float(flag(args, "--drain-s") or 0)
 need(drain > 0 and pod.get("terminationGracePeriodSeconds", 30) > drain,
      f"Deployment: terminationGracePeriodSeconds must exceed --drain-s {drain}")
-queue = flag(args, "--queue") or "default"
+queue = flag(args, "--queue") or "grading"
 http_port = int((flag(args, "--http") or ":0").rsplit(":", 1)[1])
 ports = {p.get("name"): p.get("containerPort") for p in container.get("ports", [])}
 need(http_port in ports.values(), f"Deployment: no containerPort {http_port} for --http")

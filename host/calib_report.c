@@ -86,12 +86,12 @@ void exam_calib_print_table(FILE *out, const json_t *calib) {
     fprintf(out, "\n\nfor review: %zu answers where |calibrated - judge| > %g\n",
             json_array_size(dis), num(calib, "threshold"));
     if (json_array_size(dis))
-        fprintf(out, "  %-28s %-14s %6s %10s %6s %6s\n", "id", "candidate", "score", "calibrated",
+        fprintf(out, "  %-34s %-12s %6s %10s %6s %6s\n", "id", "candidate", "score", "calibrated",
                 "judge", "diff");
     json_array_foreach(dis, i, b) {
         const char *id = json_string_value(json_object_get(b, "id"));
         const char *cand = json_string_value(json_object_get(b, "candidate"));
-        fprintf(out, "  %-28s %-14s %6.2f %10.2f %6.2f %+6.2f\n", id ? id : "-", cand ? cand : "-",
+        fprintf(out, "  %-34s %-12s %6.2f %10.2f %6.2f %+6.2f\n", id ? id : "-", cand ? cand : "-",
                 num(b, "score"), num(b, "score_calibrated"), num(b, "judge"), num(b, "diff"));
     }
 }

@@ -104,6 +104,11 @@ def qwk_cases():
     add("ml_metrics-identical", [1, 2, 3], [1, 2, 3], 3, 1.0)
     add("ml_metrics-0.4", [1, 2, 1], [1, 2, 2], 2, 0.4)
     add("ml_metrics-0.75", [1, 2, 3, 1, 2, 2, 3], [1, 2, 3, 1, 2, 3, 2], 3, 0.75)
+    # TensorFlow Addons' CohenKappa docstring example, stated there as 0.68932 (5 classes)
+    add("tfa-docstring", [4, 4, 3, 4, 2, 4, 1, 1], [4, 4, 3, 4, 4, 2, 1, 1], 4)
+    assert abs(out[-1]["qwk"] - 0.68932) < 1e-5
+    out[-1]["published"] = 0.68932
+    out[-1]["published_digits"] = 5
     # the worked example of Kaggle's QWK tutorial notebooks (labels 0..4)
     add("kaggle-tutorial", [4, 4, 3, 4, 4, 0, 1, 1, 2, 1], [0, 4, 1, 0, 4, 0, 1, 1, 2, 1], 4)
     add("random-0-10", rng.integers(0, 11, 100), rng.integers(0, 11, 100), 10)

@@ -50,6 +50,8 @@ const char *exam_status_name(exam_status status) {
         return "limit";
     case EXAM_ERR_NOT_FOUND:
         return "not_found";
+    case EXAM_ERR_DENIED:
+        return "denied";
     }
     return "unknown";
 }

@@ -15,6 +15,7 @@ typedef enum exam_status {
     EXAM_ERR_UNAVAILABLE, /* a backend or service is not present on this machine */
     EXAM_ERR_LIMIT,       /* an input exceeds a configured limit */
     EXAM_ERR_NOT_FOUND,   /* a named thing (question id, tensor, file) does not exist */
+    EXAM_ERR_DENIED,      /* a service refused our credentials or the command (Redis AUTH, ACL) */
 } exam_status;
 
 /* Records status and a printf-style message for the calling thread, prefixed with file:line;

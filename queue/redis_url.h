@@ -1,0 +1,32 @@
+/* Parsing of Redis URLs (redis://[user:password@]host:port/db) and their log-safe form. */
+#ifndef EXAM_REDIS_URL_H
+#define EXAM_REDIS_URL_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* A parsed Redis URL. Strings are owned; user and password are NULL when absent. */
+typedef struct exam_redis_url {
+    char *host;     /* host name or address; IPv6 literals without brackets */
+    int port;       /* 6379 by default */
+    int db;         /* logical database, 0 by default */
+    char *user;     /* ACL user name (percent-decoded), or NULL for the default user */
+    char *password; /* percent-decoded password, or NULL */
+} exam_redis_url;
+
+/* Parses `redis://[[user]:password@]host[:port][/db]` (user and password may be
+ * percent-encoded; "redis://:pw@host" authenticates the default user). `rediss://` and unix
+ * sockets are refused (this build's hiredis has no TLS). On error the message names the
+ * problem but never echoes the password; *out is zeroed.
+ * Errors: EXAM_ERR_ARG (malformed URL, bad port or db), EXAM_ERR_UNAVAILABLE (rediss://),
+ * EXAM_ERR_NOMEM. */
+exam_status exam_redis_url_parse(const char *url, exam_redis_url *out);
+
+/* Frees the URL's strings (wiping the password first) and zeroes it. */
+void exam_redis_url_free(exam_redis_url *url);
+
+/* Writes the URL with the password replaced by "***" into buf (always NUL-terminated). */
+void exam_redis_url_redact(const exam_redis_url *url, char *buf, size_t size);
+
+#endif

@@ -9,7 +9,7 @@ packages=(
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libclblast-dev
   libhiredis-dev redis-server redis-tools libmicrohttpd-dev
   python3-yaml
-  libbenchmark-dev
+  libbenchmark-dev libgsl-dev
 )
 
 missing=()

@@ -104,6 +104,9 @@ def qwk_cases():
     add("ml_metrics-identical", [1, 2, 3], [1, 2, 3], 3, 1.0)
     add("ml_metrics-0.4", [1, 2, 1], [1, 2, 2], 2, 0.4)
     add("ml_metrics-0.75", [1, 2, 3, 1, 2, 2, 3], [1, 2, 3, 1, 2, 3, 2], 3, 0.75)
+    # the Kaggle ASAP-AES forum's "one more kappa check" (thread 1289), answered 0.041025641025641
+    add("kaggle-asap-forum", [1, 4, 2, 2, 5, 2, 5, 4, 5, 3, 1],
+        [3, 4, 4, 4, 4, 4, 6, 7, 8, 9, 10], 10, 0.041025641025641)
     # TensorFlow Addons' CohenKappa docstring example, stated there as 0.68932 (5 classes)
     add("tfa-docstring", [4, 4, 3, 4, 2, 4, 1, 1], [4, 4, 3, 4, 4, 2, 1, 1], 4)
     assert abs(out[-1]["qwk"] - 0.68932) < 1e-5

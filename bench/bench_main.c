@@ -29,6 +29,7 @@ static const struct {
     {"encoder", exam_bench_encoder_register, 1},
     {"similarity", exam_bench_similarity_register, 1},
     {"grade", exam_bench_grade_register, 1},
+    {"calib", exam_bench_calib_register, 1},
 };
 
 static void usage(FILE *f) {

@@ -1,7 +1,8 @@
 /* Encoder throughput per backend over a (batch, length) grid: texts cut from the corpus at word
  * boundaries to about `length` wordpieces each, embedded as one batch per iteration. Backends
- * other than the CPU report manual time: the host clock around a call that ends with the
- * results downloaded and the backend synchronised, so the work of the device is all inside. */
+ * other than the CPU report manual time: device events (timer_begin/timer_end) where the
+ * backend has them (CUDA), else the host clock around a call that ends with the results
+ * downloaded and the backend synchronised, so the work of the device is all inside. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,9 +122,16 @@ static void bm_encode(exam_bench_state *st, void *ctx) {
     }
     exam_embeddings_free(&emb);
     while (rc == EXAM_OK && exam_bench_batch(st, 1) > 0) {
+        int device_clock = eb->manual && be->ops->timer_begin && be->ops->timer_end;
         uint64_t t0 = eb->manual ? exam_clock_ns() : 0;
-        rc = exam_encoder_encode(enc, (const char *const *)texts, lens, batch, &opts, &emb);
-        if (rc == EXAM_OK && eb->manual) {
+        if (device_clock) rc = be->ops->timer_begin(be);
+        if (rc == EXAM_OK)
+            rc = exam_encoder_encode(enc, (const char *const *)texts, lens, batch, &opts, &emb);
+        if (rc == EXAM_OK && device_clock) {
+            double seconds = 0;
+            rc = be->ops->timer_end(be, &seconds);
+            exam_bench_set_iteration_time(st, seconds);
+        } else if (rc == EXAM_OK && eb->manual) {
             rc = be->ops->synchronize(be);
             exam_bench_set_iteration_time(st, (double)(exam_clock_ns() - t0) * 1e-9);
         }

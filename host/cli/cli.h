@@ -28,6 +28,7 @@ int exam_cli_submit(int argc, char **argv);
 int exam_cli_results(int argc, char **argv);
 int exam_cli_status(int argc, char **argv);
 int exam_cli_dlq(int argc, char **argv);
+int exam_cli_calibrate(int argc, char **argv);
 
 /* Options every model-using verb accepts. */
 typedef struct exam_cli_model_args {

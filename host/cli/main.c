@@ -24,6 +24,7 @@ static const verb verbs[] = {
     {"results", exam_cli_results, "a cohort's results from the Redis queue (JSONL, table, report)"},
     {"status", exam_cli_status, "the Redis queue: backlog, lag, pending, consumers, cohorts"},
     {"dlq", exam_cli_dlq, "list or replay the Redis queue's dead letters"},
+    {"calibrate", exam_cli_calibrate, "agreement with an LLM/human judge and a map onto its scale"},
 };
 
 static void usage(FILE *out) {

@@ -253,6 +253,8 @@ static void reader_recover(exam_worker *w, exam_status st) {
             exam_wm_set(w->metrics, EXAM_WM_REDIS_UP, 1);
             exam_log(EXAM_LOG_INFO, "redis_reconnected", "conn=reader redis=%s",
                      exam_redis_describe(w->rd));
+            w->recover_own = 1;
+            snprintf(w->own_cursor, sizeof w->own_cursor, "0");
             st = wk_group_ensure(w, w->rd);
             if (st == EXAM_ERR_UNAVAILABLE) return;
         }

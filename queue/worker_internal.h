@@ -69,6 +69,9 @@ struct exam_worker {
     /* reader thread state */
     wk_batch carry;        /* read but over the token budget: the next batch starts with it */
     char claim_cursor[48]; /* XAUTOCLAIM cursor */
+    int recover_own;       /* after a reconnect: re-read our own pending entries (a reply lost
+                              with the connection may have delivered some to us) */
+    char own_cursor[48];   /* where that re-read goes on */
     double next_claim, next_heartbeat, next_stats;
     exam_tokens tok_scratch;
 };

@@ -44,6 +44,12 @@ typedef struct exam_backend_ops {
                                    void *dst, size_t bytes);
     /* Waits until every queued op has finished. */
     exam_status (*synchronize)(exam_backend *be);
+    /* Optional, NULL where the backend has no device clock (CPU, OpenCL): timer_begin marks the
+     * start of a timed region on the backend's queue; timer_end marks its end, waits for the
+     * work queued in between and gives the device time between the marks, in seconds
+     * (benchmarks report it as manual time). */
+    exam_status (*timer_begin)(exam_backend *be);
+    exam_status (*timer_end)(exam_backend *be, double *seconds);
 
     /* C[m×n] = A[m×k] · W[n×k]ᵀ (W in nn.Linear layout). */
     exam_status (*gemm)(exam_backend *be, const exam_buffer *a, const exam_buffer *w,

@@ -26,6 +26,8 @@ typedef struct cuda_backend {
     unsigned char *staging[2];   /* pinned host memory */
     cudaEvent_t staging_done[2]; /* recorded after the last copy out of each slot */
     int events_made;             /* how many staging_done events exist */
+    cudaEvent_t timer[2];        /* start and end marks of timer_begin/timer_end */
+    int timers_made;
     int next_slot;
     void *a_low, *w_low; /* fp16/bf16 GEMM operands converted per call */
     size_t a_low_bytes, w_low_bytes;
@@ -73,6 +75,7 @@ static void cu_backend_free(exam_backend *be) {
     cudaFree(b->a_low);
     cudaFree(b->w_low);
     for (int i = 0; i < b->events_made; i++) cudaEventDestroy(b->staging_done[i]);
+    for (int i = 0; i < b->timers_made; i++) cudaEventDestroy(b->timer[i]);
     for (int i = 0; i < 2; i++) cudaFreeHost(b->staging[i]);
     if (b->cublas) cublasDestroy(b->cublas);
     if (b->stream) cudaStreamDestroy(b->stream);
@@ -161,6 +164,22 @@ static exam_status cu_buffer_download(exam_backend *be, const exam_buffer *src, 
 
 static exam_status cu_synchronize(exam_backend *be) {
     CU_CHECK(cudaStreamSynchronize(cu_of(be)->stream));
+    return EXAM_OK;
+}
+
+static exam_status cu_timer_begin(exam_backend *be) {
+    cuda_backend *b = cu_of(be);
+    CU_CHECK(cudaEventRecord(b->timer[0], b->stream));
+    return EXAM_OK;
+}
+
+static exam_status cu_timer_end(exam_backend *be, double *seconds) {
+    cuda_backend *b = cu_of(be);
+    float ms = 0;
+    CU_CHECK(cudaEventRecord(b->timer[1], b->stream));
+    CU_CHECK(cudaEventSynchronize(b->timer[1]));
+    CU_CHECK(cudaEventElapsedTime(&ms, b->timer[0], b->timer[1]));
+    *seconds = (double)ms * 1e-3;
     return EXAM_OK;
 }
 
@@ -361,6 +380,8 @@ static const exam_backend_ops cu_ops = {
     .buffer_upload = cu_buffer_upload,
     .buffer_download = cu_buffer_download,
     .synchronize = cu_synchronize,
+    .timer_begin = cu_timer_begin,
+    .timer_end = cu_timer_end,
     .gemm = cu_gemm,
     .embed_layernorm = cu_embed_layernorm,
     .bias_add = cu_bias_add,
@@ -387,6 +408,10 @@ static exam_status cu_setup(cuda_backend *b) {
         CU_CHECK(cudaHostAlloc((void **)&b->staging[i], STAGING_SLOT, cudaHostAllocDefault));
         CU_CHECK(cudaEventCreateWithFlags(&b->staging_done[i], cudaEventDisableTiming));
         b->events_made++;
+    }
+    for (int i = 0; i < 2; i++) {
+        CU_CHECK(cudaEventCreate(&b->timer[i]));
+        b->timers_made++;
     }
     return EXAM_OK;
 }

@@ -10,7 +10,7 @@
 #include "backend.h"
 
 /* Bumped whenever backend.h, error.h or the structs below change in a way a module sees. */
-#define EXAM_PLUGIN_ABI 2
+#define EXAM_PLUGIN_ABI 3
 
 /* The one symbol a module exports: an exam_plugin_get_api_fn. */
 #define EXAM_PLUGIN_ENTRY "exam_plugin_get_api"

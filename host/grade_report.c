@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bank.h"
+#include "calib_report.h"
 
 typedef struct names {
     const char **items;
@@ -258,6 +259,12 @@ exam_status exam_report_write_html(FILE *out, json_t *const *results, const char
         fputs(")</small></li>", out);
     }
     fputs("</ol>", out);
+
+    /* agreement with the judge, when jobs carried judge scores */
+    json_t *calib = NULL;
+    if (exam_calib_fit_results(results, n, &calib) == EXAM_OK && calib)
+        exam_calib_write_html(out, calib);
+    json_decref(calib);
 
     /* per candidate */
     for (size_t c = 0; c < g.cands.count; c++) {

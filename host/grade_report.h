@@ -20,7 +20,8 @@ void exam_report_print_table(FILE *out, struct json_t *const *results, size_t n)
 
 /* Writes a self-contained HTML report: summary, the cohort table with coloured scores, then
  * per candidate and question the score, flags, covered and missed key points, misconceptions,
- * the judge's score when a job carried one, and the answer itself (answers[i] may be NULL).
+ * the judge's score when a job carried one, and the answer itself (answers[i] may be NULL);
+ * when jobs carried judge scores, an agreement section (calib_report.h) after the table.
  * bank (may be NULL) supplies question texts. Errors: EXAM_ERR_IO when writing fails. */
 exam_status exam_report_write_html(FILE *out, struct json_t *const *results,
                                    const char *const *answers, size_t n, const exam_bank *bank,

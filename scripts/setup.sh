@@ -8,6 +8,8 @@ packages=(
   libjansson-dev libutf8proc-dev libopenblas-dev libopenblas-openmp-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libclblast-dev
   libhiredis-dev redis-server redis-tools libmicrohttpd-dev
+  python3-yaml
+  libbenchmark-dev libgsl-dev
 )
 
 missing=()

@@ -23,6 +23,7 @@ int exam_cli_sts(int argc, char **argv);
 int exam_cli_backends(int argc, char **argv);
 int exam_cli_bank(int argc, char **argv);
 int exam_cli_grade(int argc, char **argv);
+int exam_cli_calibrate(int argc, char **argv);
 int exam_cli_worker(int argc, char **argv);
 
 /* Options every model-using verb accepts. */

@@ -19,6 +19,7 @@ static const verb verbs[] = {
     {"backends", exam_cli_backends, "list the backends, which one is chosen and why"},
     {"bank", exam_cli_bank, "import interview documents into a question bank, or lint a bank"},
     {"grade", exam_cli_grade, "grade a JSONL file of answers against a bank; table and report"},
+    {"calibrate", exam_cli_calibrate, "agreement with an LLM/human judge and a map onto its scale"},
     {"worker", exam_cli_worker, "grade jobs from a Redis stream until stopped (see docs/queue.md)"},
 };
 

@@ -13,6 +13,7 @@ enum {
     EXAM_EXIT_FAILURE = 1, /* the command could not do its job (model, backend, I/O) */
     EXAM_EXIT_USAGE = 2,   /* bad command line */
     EXAM_EXIT_INPUT = 3,   /* it ran, but some inputs were rejected (each reported) */
+    EXAM_EXIT_DENIED = 4,  /* a service refused the credentials or a command (Redis AUTH, ACL) */
 };
 
 /* Verbs: each takes argv with argv[0] = the verb's name and returns an exit code. */
@@ -23,6 +24,7 @@ int exam_cli_backends(int argc, char **argv);
 int exam_cli_bank(int argc, char **argv);
 int exam_cli_grade(int argc, char **argv);
 int exam_cli_calibrate(int argc, char **argv);
+int exam_cli_worker(int argc, char **argv);
 
 /* Options every model-using verb accepts. */
 typedef struct exam_cli_model_args {

@@ -20,13 +20,15 @@ static const verb verbs[] = {
     {"bank", exam_cli_bank, "import interview documents into a question bank, or lint a bank"},
     {"grade", exam_cli_grade, "grade a JSONL file of answers against a bank; table and report"},
     {"calibrate", exam_cli_calibrate, "agreement with an LLM/human judge and a map onto its scale"},
+    {"worker", exam_cli_worker, "grade jobs from a Redis stream until stopped (see docs/queue.md)"},
 };
 
 static void usage(FILE *out) {
     fprintf(out, "usage: examiner VERB [OPTIONS]   (examiner VERB --help for details)\n\nverbs:\n");
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         fprintf(out, "  %-12s %s\n", verbs[i].name, verbs[i].summary);
-    fprintf(out, "\nexit codes: 0 ok, 1 failure, 2 usage error, 3 some inputs rejected\n");
+    fprintf(out, "\nexit codes: 0 ok, 1 failure, 2 usage error, 3 some inputs rejected,\n"
+                 "            4 credentials refused\n");
 }
 
 /* libgomp's idle threads spin by default; between our OpenMP ops and OpenBLAS's own threads

@@ -1,0 +1,124 @@
+/* What the worker's files share: one stream entry in hand (wk_item), a batch of them, the
+ * worker's state, and the functions of worker_read.c, worker_commit.c and worker_group.c.
+ * Private to queue/. */
+#ifndef EXAM_WORKER_INTERNAL_H
+#define EXAM_WORKER_INTERNAL_H
+
+#include <pthread.h>
+
+#include "queue_keys.h"
+#include "redis_conn.h"
+#include "tokenizer.h"
+#include "worker.h"
+
+/* What became of an entry. */
+typedef enum wk_kind {
+    WK_JOB = 0,        /* a valid job, to grade */
+    WK_INVALID,        /* unreadable or invalid: error result (when it has an id) + dead letter */
+    WK_MAX_DELIVERIES, /* delivered too often: error result + dead letter */
+    WK_TRIMMED,        /* deleted from the stream while pending: dead letter only */
+} wk_kind;
+
+/* One stream entry in hand. */
+typedef struct wk_item {
+    char entry[48]; /* stream entry id */
+    wk_kind kind;
+    char *raw; /* the payload as received (field "job"), owned; "" when absent */
+    size_t raw_len;
+    char *id;           /* the job id when it could be read (owned), else NULL */
+    char *cohort;       /* the job's cohort when it could be read (owned), else NULL */
+    exam_grade_job job; /* WK_JOB only */
+    exam_status err;    /* why, for WK_INVALID */
+    char code[32];      /* error code of the result and dead letter */
+    char message[320];  /* error message */
+    long deliveries;    /* delivery count (1 for a first read) */
+    int tokens;         /* answer wordpieces (the batch budget) */
+    double enqueue_ms;  /* the entry id's millisecond part */
+    char *result;       /* result JSON text (after grading), owned; NULL for WK_TRIMMED */
+    int ok;             /* the result has a score */
+    double score;
+} wk_item;
+
+typedef struct wk_batch {
+    wk_item *items;
+    size_t n, cap;
+    long tokens;
+    double read_s, decode_s; /* stage times */
+} wk_batch;
+
+struct exam_worker {
+    exam_worker_config cfg;
+    exam_queue_keys keys;
+    char consumer[160];
+    exam_redis *rd; /* the reader thread's connection */
+    exam_redis *wr; /* the committing thread's connection */
+    exam_worker_metrics *metrics;
+    int own_metrics;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    wk_batch *ready;   /* read ahead, waiting for the grading thread */
+    wk_batch *current; /* being graded/committed */
+    volatile sig_atomic_t reader_stop;
+    int reader_done;
+    exam_status fatal; /* set by either thread on an unrecoverable error */
+    char fatal_msg[512];
+    double last_alive; /* monotonic time the main loop last went round */
+    double last_job;   /* monotonic time a job was last in hand */
+
+    /* reader thread state */
+    wk_batch carry;        /* read but over the token budget: the next batch starts with it */
+    char claim_cursor[48]; /* XAUTOCLAIM cursor */
+    double next_claim, next_heartbeat, next_stats;
+    exam_tokens tok_scratch;
+};
+
+/* Monotonic seconds. */
+double wk_now(void);
+
+/* Frees an item's storage and zeroes it. */
+void wk_item_free(wk_item *it);
+
+/* Appends a zeroed item; NULL when out of memory. */
+wk_item *wk_batch_push(wk_batch *b);
+
+/* Frees every item and the array, and zeroes the batch. */
+void wk_batch_clear(wk_batch *b);
+
+/* Moves the items of `from` to the end of `to` (from ends empty). Errors: EXAM_ERR_NOMEM. */
+exam_status wk_batch_move(wk_batch *to, wk_batch *from);
+
+/* worker_read.c: decodes stream entry `e` (an array [id, [field, value, ...]]) delivered
+ * `deliveries` times into *it: a valid job, or an invalid one with its code and message.
+ * Errors: EXAM_ERR_NOMEM only (every bad input is an invalid item). */
+exam_status wk_decode_entry(exam_worker *w, const redisReply *e, long deliveries, wk_item *it);
+
+/* worker_read.c: fills b with the next batch (carried-over items, reclaimed entries, then new
+ * ones) cut by count, token budget and wait window. An empty batch means nothing arrived within
+ * idle_block_ms. Errors: EXAM_ERR_UNAVAILABLE (connection lost: reconnect and call again),
+ * EXAM_ERR_DENIED, EXAM_ERR_NOMEM, EXAM_ERR_FORMAT (an unexpected server reply). */
+exam_status wk_read_batch(exam_worker *w, wk_batch *b);
+
+/* worker_commit.c: commits the items (each with its result, or a trimmed dead letter) as
+ * docs/queue.md says, repeating when EXEC answers nil. *duplicates counts results that already
+ * existed. Errors: EXAM_ERR_UNAVAILABLE (connection lost; the commit may or may not have
+ * happened: calling again is safe), EXAM_ERR_DENIED, EXAM_ERR_FORMAT (a server error reply). */
+exam_status wk_commit(exam_worker *w, wk_item *items, size_t n, long *duplicates);
+
+/* worker_group.c: XGROUP CREATE <jobs> examiner 0 MKSTREAM unless the group exists. */
+exam_status wk_group_ensure(exam_worker *w, exam_redis *r);
+
+/* worker_group.c: deletes consumers idle longer than consumer_gc_idle_ms with empty pending
+ * lists (never this worker's own); returns how many through *removed. */
+exam_status wk_group_gc(exam_worker *w, exam_redis *r, int *removed);
+
+/* worker_group.c: XCLAIM <jobs> examiner <me> 0 <ids> [IDLE idle_ms] JUSTID in chunks: with
+ * idle_ms < 0 it resets the entries' idle time (heartbeat: the claim stays ours); with
+ * idle_ms >= 0 it marks them idle that long so another worker reclaims them at once (release). */
+exam_status wk_group_touch(exam_worker *w, exam_redis *r, const char *const *ids, size_t n,
+                           long idle_ms);
+
+/* worker_group.c: reads the group's pending and lag counts (XINFO GROUPS) into the gauges. */
+exam_status wk_group_stats(exam_worker *w, exam_redis *r);
+
+#endif

@@ -124,7 +124,8 @@ static char *annotate(const char *result, double calibrated, const wk_calib_entr
                                                     "fitted_at", e->fitted_at)) == 0;
             }
         }
-        if (ok) text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+        if (ok)
+            text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     }
     json_decref(in);
     json_decref(out);

@@ -144,8 +144,8 @@ static exam_status read_pool(exam_redis *r, const exam_queue_keys *k, const char
             a->score = strtod(h->element[1]->str, NULL);
             a->candidate = dup_str(json_string_value(json_object_get(res, "candidate")));
             a->question_id = dup_str(json_string_value(json_object_get(res, "question_id")));
-            a->entry = dup_str(h->element[3]->type == REDIS_REPLY_STRING ? h->element[3]->str
-                                                                          : NULL);
+            a->entry =
+                dup_str(h->element[3]->type == REDIS_REPLY_STRING ? h->element[3]->str : NULL);
             json_decref(res);
             if (!a->id || !a->candidate || !a->question_id || !a->entry || !isfinite(a->score))
                 st = exam_error_set(isfinite(a->score) ? EXAM_ERR_NOMEM : EXAM_ERR_FORMAT,

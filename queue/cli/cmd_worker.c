@@ -105,10 +105,10 @@ static int parse_args(int argc, char **argv, worker_args *a, exam_cli_model_args
                   : !strcmp(o, "--calib-min")           ? &a->calib_min
                   : !strcmp(o, "--calib-every")         ? &a->calib_every
                                                         : NULL;
-        double *d = !strcmp(o, "--drain-s")       ? &a->drain_s
-                    : !strcmp(o, "--idle-exit-s") ? &a->idle_exit_s
+        double *d = !strcmp(o, "--drain-s")           ? &a->drain_s
+                    : !strcmp(o, "--idle-exit-s")     ? &a->idle_exit_s
                     : !strcmp(o, "--calib-threshold") ? &a->calib_threshold
-                                                  : NULL;
+                                                      : NULL;
         if (!s && !n && !d) {
             fprintf(stderr, "examiner worker: unknown option '%s' (see --help)\n", o);
             return EXAM_EXIT_USAGE;
@@ -125,8 +125,8 @@ static int parse_args(int argc, char **argv, worker_args *a, exam_cli_model_args
         char *end;
         if (n) {
             long x = strtol(v, &end, 10);
-            int zero_ok = n == &a->wait_ms || n == &a->maxlen || n == &a->gc_idle ||
-                          n == &a->calib_min;
+            int zero_ok =
+                n == &a->wait_ms || n == &a->maxlen || n == &a->gc_idle || n == &a->calib_min;
             if (*end || !*v || x < (zero_ok ? 0 : 1) || x > (1L << 30)) {
                 fprintf(stderr, "examiner worker: %s wants a %s number, not '%s'\n", o,
                         zero_ok ? "non-negative" : "positive", v);

@@ -28,11 +28,13 @@ static const char calibrate_help[] =
     "  --bins N           reliability bins (default 10)\n"
     "  --reps N           bootstrap resamples (default 1000)\n"
     "  --seed N           bootstrap seed (default 42)\n\n"
-    "Cohort verbs (read the calibration kept in Redis by `examiner worker`):\n"
-    "  show COHORT        print the stored calibration (table; --json for the JSON)\n"
+    "Cohort verbs (the calibration kept in Redis by `examiner worker`; --redis defaults to\n"
+    "$REDIS_URL, else redis://127.0.0.1:6379/0, --queue to grading):\n"
+    "  show COHORT        print the stored calibration (table; --json for the JSON;\n"
+    "                     --report FILE.html for the page with the reliability diagram)\n"
     "  fit COHORT         refit now from the stored pairs and store the result\n"
-    "  suggest COHORT     --n K answers to judge next; --push adds them to the judge-requests\n"
-    "                     stream\n";
+    "  suggest COHORT     --n K (default 10) answers to judge next; --json; --push adds them\n"
+    "                     to the stream examiner:{queue}:judge-requests for a judge to score\n";
 
 typedef struct calib_args {
     const char *results, *report, *cohort, *redis, *queue, *verb, *verb_cohort;

@@ -23,6 +23,7 @@ typedef struct wk_calib_entry {
     long long pairs_read; /* pairs hash fields read by that fit */
     char fitted_at[40];
     double loaded_at; /* wk_now() of the last look */
+    int warned;       /* a failed load was logged (once until one succeeds) */
 } wk_calib_entry;
 
 struct wk_calib {
@@ -79,7 +80,8 @@ static void entry_set(wk_calib_entry *e, const json_t *calib) {
     if (exam_calib_map_from_json(calib, &e->map) != EXAM_OK) {
         char q[400];
         exam_log(EXAM_LOG_WARN, "calibration_unreadable", "cohort=%s error=%s",
-                 exam_log_quote(e->cohort, q, 200), exam_log_quote(exam_error_message(), q, 200));
+                 exam_log_quote(e->cohort, q, 200),
+                 exam_log_quote(exam_error_message(), q + 200, 200));
         return;
     }
     e->has_map = 1;
@@ -97,9 +99,14 @@ static void entry_refresh(exam_worker *w, wk_calib_entry *e) {
     exam_status st = exam_calib_store_load(w->wr, &w->keys, e->cohort, &calib);
     if (st != EXAM_OK && st != EXAM_ERR_NOT_FOUND) {
         char q[400];
-        exam_log(EXAM_LOG_WARN, "calibration_load_failed", "cohort=%s error=%s",
-                 exam_log_quote(e->cohort, q, 200), exam_log_quote(exam_error_message(), q, 200));
+        if (!e->warned)
+            exam_log(EXAM_LOG_WARN, "calibration_load_failed", "cohort=%s error=%s",
+                     exam_log_quote(e->cohort, q, 200),
+                     exam_log_quote(exam_error_message(), q + 200, 200));
+        e->warned = 1;
         if (st == EXAM_ERR_UNAVAILABLE) return; /* keep what we had; the commit reconnects */
+    } else {
+        e->warned = 0;
     }
     entry_set(e, calib);
     json_decref(calib);
@@ -143,7 +150,8 @@ exam_status wk_calib_prepare(exam_worker *w, wk_batch *b) {
         if (st == EXAM_ERR_NOMEM) return st;
         if (st != EXAM_OK && st != EXAM_ERR_NOT_FOUND)
             exam_log(EXAM_LOG_WARN, "judge_pair_rejected", "id=%s error=%s",
-                     exam_log_quote(it->id, q, 200), exam_log_quote(exam_error_message(), q, 200));
+                     exam_log_quote(it->id, q, 200),
+                     exam_log_quote(exam_error_message(), q + 200, 200));
         wk_calib_entry *e = entry_for(w, it->cohort);
         if (!e) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
         entry_refresh(w, e);
@@ -187,7 +195,7 @@ void wk_calib_after_commit(exam_worker *w, const wk_batch *b) {
         if (st != EXAM_OK) {
             exam_log(EXAM_LOG_WARN, "calibration_count_failed", "cohort=%s error=%s",
                      exam_log_quote(it->cohort, q, 200),
-                     exam_log_quote(exam_error_message(), q, 200));
+                     exam_log_quote(exam_error_message(), q + 200, 200));
             return;
         }
         if (n < min || (e->has_map && n - e->pairs_read < calib_every(w))) continue;
@@ -200,7 +208,7 @@ void wk_calib_after_commit(exam_worker *w, const wk_batch *b) {
         if (st != EXAM_OK) {
             exam_log(EXAM_LOG_WARN, "calibration_fit_failed", "cohort=%s pairs=%lld error=%s",
                      exam_log_quote(it->cohort, q, 200), n,
-                     exam_log_quote(exam_error_message(), q, 200));
+                     exam_log_quote(exam_error_message(), q + 200, 200));
             continue;
         }
         entry_set(e, calib);

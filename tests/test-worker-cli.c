@@ -23,7 +23,7 @@
 #define ACL_CMDS                                                                                   \
     "+ping +select +client|setname +xgroup|create +xgroup|delconsumer +xinfo|groups "              \
     "+xinfo|consumers +xreadgroup +xautoclaim +xclaim +xpending +xack +xadd +watch +unwatch "      \
-    "+multi +exec +hget +hset +hdel +hincrby +hincrbyfloat +sadd"
+    "+multi +exec +hget +hset +hdel +hincrby +hincrbyfloat +sadd +get +set +hlen +hgetall"
 
 static char exe[1024], tmpdir[256];
 static exam_test_redis srv;
@@ -229,7 +229,7 @@ static void test_round_trip(exam_redis *admin) {
     CHECK(f != NULL);
     char *line = NULL;
     size_t cap = 0;
-    int compared = 0, equal = 0;
+    int compared = 0, equal = 0, calibrated = 0;
     while (f && getline(&line, &cap, f) > 0) {
         json_t *want = json_loads(line, 0, NULL);
         const char *id = json_string_value(json_object_get(want, "id"));
@@ -245,6 +245,11 @@ static void test_round_trip(exam_redis *admin) {
         json_object_del(want, "worker");
         json_object_del(got, "latency_ms");
         json_object_del(got, "worker");
+        /* the worker calibrates the cohort once it has 20 judged answers (its later results
+         * carry the map's score); `examiner grade` never does */
+        if (json_object_get(got, "score_calibrated")) calibrated++;
+        json_object_del(got, "score_calibrated");
+        json_object_del(got, "calibration");
         compared++;
         if (got && json_equal(want, got))
             equal++;
@@ -256,6 +261,14 @@ static void test_round_trip(exam_redis *admin) {
     free(line);
     if (f) fclose(f);
     CHECKF(compared == 70 && equal == 70, "%d of %d results equal", equal, compared);
+    /* the restricted user may also fit the cohort's calibration (25 judged answers) */
+    char *ck = exam_queue_key_for(&k, "calib", "demo");
+    redisReply *crep = NULL;
+    CHECK(ck && exam_redis_command(admin, &crep, "GET %s", ck) == EXAM_OK && crep &&
+          crep->type == REDIS_REPLY_STRING);
+    free(ck);
+    freeReplyObject(crep);
+    CHECKF(calibrated > 0, "%d results carry score_calibrated", calibrated);
     CHECK(int_of(admin, "XLEN %s", k.results, NULL) == 70);
     CHECK(int_of(admin, "XLEN %s", k.dead, NULL) == 0);
 }

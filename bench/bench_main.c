@@ -30,6 +30,7 @@ static const struct {
     {"similarity", exam_bench_similarity_register, 1},
     {"grade", exam_bench_grade_register, 1},
     {"calib", exam_bench_calib_register, 1},
+    {"queue", exam_bench_queue_register, 1},
 };
 
 static void usage(FILE *f) {

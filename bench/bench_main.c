@@ -19,18 +19,21 @@
 #define EXAMINER_VERSION "0"
 #endif
 
-/* The sets: a new one is a file with its register function and one line here. */
+/* The sets: a new one is a file with its register function and one line here (one a line:
+ * clang-format would pack them). */
 static const struct {
     const char *name;
     exam_bench_set_fn fn;
     int in_default;
 } k_sets[] = {
+    /* clang-format off */
     {"tokenizer", exam_bench_tokenizer_register, 1},
     {"encoder", exam_bench_encoder_register, 1},
     {"similarity", exam_bench_similarity_register, 1},
     {"grade", exam_bench_grade_register, 1},
     {"calib", exam_bench_calib_register, 1},
     {"queue", exam_bench_queue_register, 1},
+    /* clang-format on */
 };
 
 static void usage(FILE *f) {

@@ -247,6 +247,16 @@ int main(int argc, char **argv) {
         }
     }
 
+    /* Sets that open their backend inside a benchmark would leave the context saying "none":
+     * open every requested backend now (one that cannot open here is simply not listed). */
+    char want_be[256];
+    snprintf(want_be, sizeof want_be, "%s", env.backends);
+    for (char *save = NULL, *name = strtok_r(want_be, ",", &save); name;
+         name = strtok_r(NULL, ",", &save)) {
+        exam_backend *opened = NULL;
+        if (exam_bench_env_backend(&env, name, &opened) != EXAM_OK) exam_error_clear();
+    }
+
     char commit[160], buf[512];
     git_commit(root, commit, sizeof commit);
     exam_bench_add_context("git_commit", commit);

@@ -64,5 +64,6 @@ exam_status exam_bench_encoder_register(exam_bench_env *env);
 exam_status exam_bench_similarity_register(exam_bench_env *env);
 exam_status exam_bench_grade_register(exam_bench_env *env);
 exam_status exam_bench_calib_register(exam_bench_env *env);
+exam_status exam_bench_queue_register(exam_bench_env *env);
 
 #endif

@@ -19,17 +19,21 @@
 #define EXAMINER_VERSION "0"
 #endif
 
-/* The sets: a new one is a file with its register function and one line here. */
+/* The sets: a new one is a file with its register function and one line here (one a line:
+ * clang-format would pack them). */
 static const struct {
     const char *name;
     exam_bench_set_fn fn;
     int in_default;
 } k_sets[] = {
+    /* clang-format off */
     {"tokenizer", exam_bench_tokenizer_register, 1},
     {"encoder", exam_bench_encoder_register, 1},
     {"similarity", exam_bench_similarity_register, 1},
     {"grade", exam_bench_grade_register, 1},
     {"calib", exam_bench_calib_register, 1},
+    {"queue", exam_bench_queue_register, 1},
+    /* clang-format on */
 };
 
 static void usage(FILE *f) {
@@ -241,6 +245,16 @@ int main(int argc, char **argv) {
                     exam_error_message());
             exam_error_clear();
         }
+    }
+
+    /* Sets that open their backend inside a benchmark would leave the context saying "none":
+     * open every requested backend now (one that cannot open here is simply not listed). */
+    char want_be[256];
+    snprintf(want_be, sizeof want_be, "%s", env.backends);
+    for (char *save = NULL, *name = strtok_r(want_be, ",", &save); name;
+         name = strtok_r(NULL, ",", &save)) {
+        exam_backend *opened = NULL;
+        if (exam_bench_env_backend(&env, name, &opened) != EXAM_OK) exam_error_clear();
     }
 
     char commit[160], buf[512];

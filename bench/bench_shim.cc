@@ -119,6 +119,18 @@ void exam_bench_set_min_time(exam_bench_def *b, double seconds) {
     }
 }
 
+void exam_bench_set_iterations(exam_bench_def *b, int64_t n) {
+    if (b && n > 0) {
+        b->b->Iterations(n);
+    }
+}
+
+void exam_bench_set_repetitions(exam_bench_def *b, int n) {
+    if (b && n > 0) {
+        b->b->Repetitions(n);
+    }
+}
+
 int64_t exam_bench_batch(exam_bench_state *s, int64_t max) {
     if (max < 1) {
         max = 1;

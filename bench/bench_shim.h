@@ -55,6 +55,13 @@ void exam_bench_use_real_time(exam_bench_def *b);
 /* Minimum seconds of measurement per run (Google Benchmark's MinTime). */
 void exam_bench_set_min_time(exam_bench_def *b, double seconds);
 
+/* Runs exactly n iterations (Google Benchmark's Iterations), whatever the minimum time. */
+void exam_bench_set_iterations(exam_bench_def *b, int64_t n);
+
+/* Repeats the run n times whatever --benchmark_repetitions says (for runs that take many
+ * seconds each, such as the queue's offered-load rows). */
+void exam_bench_set_repetitions(exam_bench_def *b, int n);
+
 /* Starts the next batch: returns how many iterations (1..max, max >= 1) to run now, or 0 when
  * the run is over. Only one call crosses into C++ per batch, so choose max so that a batch
  * takes well over a microsecond. */

@@ -212,6 +212,20 @@ exam_status exam_calib_write_html(FILE *out, const json_t *calib) {
     return EXAM_OK;
 }
 
+exam_status exam_calib_write_page(const char *path, const json_t *calib) {
+    FILE *f = fopen(path, "w");
+    if (!f) return exam_error_set(EXAM_ERR_IO, "cannot write %s", path);
+    fputs("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<title>examiner calibration</title><style>body{font-family:sans-serif;"
+          "margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ddd;"
+          "padding:.2em .5em;text-align:right}.c{text-align:left}</style></head><body>",
+          f);
+    int ok = exam_calib_write_html(f, calib) == EXAM_OK;
+    fputs("</body></html>\n", f);
+    ok = fclose(f) == 0 && ok;
+    return ok ? EXAM_OK : exam_error_set(EXAM_ERR_IO, "cannot write %s", path);
+}
+
 exam_status exam_calib_fit_results(json_t *const *results, size_t n, json_t **calib) {
     *calib = NULL;
     exam_calib_accum *a;

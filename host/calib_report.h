@@ -19,6 +19,10 @@ void exam_calib_print_table(FILE *out, const struct json_t *calib);
  * the reliability diagram drawn as SVG. Errors: EXAM_ERR_IO when writing fails. */
 exam_status exam_calib_write_html(FILE *out, const struct json_t *calib);
 
+/* Writes `calib` as a whole HTML page (document wrapper around exam_calib_write_html) to
+ * `path`. Errors: EXAM_ERR_IO when the file cannot be written. */
+exam_status exam_calib_write_page(const char *path, const struct json_t *calib);
+
 /* Fits a calibration from result objects that carry a judge block (results without one are
  * skipped) with the default options; *calib is NULL, with EXAM_OK, when none carries one.
  * Errors: those of exam_calib_accum_add_result and exam_calib_fit. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "worker_calib.h"
 #include "worker_internal.h"
 
 double wk_now(void) {
@@ -31,6 +32,7 @@ void wk_item_free(wk_item *it) {
     free(it->id);
     free(it->cohort);
     free(it->result);
+    free(it->calib_pair);
     exam_grade_job_free(&it->job);
     memset(it, 0, sizeof *it);
 }
@@ -183,6 +185,7 @@ void exam_worker_free(exam_worker *w) {
     }
     wk_batch_clear(&w->carry);
     exam_tokens_free(&w->tok_scratch);
+    wk_calib_free(w->calib);
     if (w->own_metrics) exam_wm_free(w->metrics);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
@@ -253,6 +256,8 @@ static void reader_recover(exam_worker *w, exam_status st) {
             exam_wm_set(w->metrics, EXAM_WM_REDIS_UP, 1);
             exam_log(EXAM_LOG_INFO, "redis_reconnected", "conn=reader redis=%s",
                      exam_redis_describe(w->rd));
+            w->recover_own = 1;
+            snprintf(w->own_cursor, sizeof w->own_cursor, "0");
             st = wk_group_ensure(w, w->rd);
             if (st == EXAM_ERR_UNAVAILABLE) return;
         }
@@ -524,8 +529,10 @@ static exam_status process(exam_worker *w, wk_batch *b, const volatile sig_atomi
     pthread_mutex_unlock(&w->mu);
     exam_wm_set(w->metrics, EXAM_WM_IN_FLIGHT, (double)b->n);
     exam_status st = grade_batch(w, b);
+    if (st == EXAM_OK) st = wk_calib_prepare(w, b);
     if (st == EXAM_OK) st = commit_batch(w, b, stop, deadline);
     if (st == EXAM_OK) count_results(w, b);
+    if (st == EXAM_OK) wk_calib_after_commit(w, b);
     pthread_mutex_lock(&w->mu);
     w->current = NULL;
     pthread_mutex_unlock(&w->mu);

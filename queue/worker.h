@@ -38,6 +38,10 @@ typedef struct exam_worker_config {
     const struct exam_tokenizer *tokenizer; /* counts wordpieces for the token budget; NULL:
                                                estimate one per 4 bytes */
     exam_worker_metrics *metrics;           /* where to count (NULL: the worker keeps its own) */
+    long calib_min;         /* fit a cohort's calibration once it has this many judged pairs
+                               [20]; -1: never fit automatically (pairs are still kept) */
+    long calib_every;       /* refit after this many new pairs [50] */
+    double calib_threshold; /* review threshold of the fits, judge points [scale_max / 5] */
 } exam_worker_config;
 
 typedef struct exam_worker exam_worker;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "worker_calib.h"
 #include "worker_internal.h"
 
 #define MAX_ARGS 24
@@ -159,6 +160,7 @@ static exam_status attempt(exam_worker *w, wk_item *items, size_t n, char **keys
             arg(&c, "updated_ms");
             arg(&c, now_s);
             pipe_send(&p, &c);
+            if (p.st == EXAM_OK) p.st = wk_calib_append(w, r, it, &p.queued);
             if (had[i] && !it->ok) {
                 c.argc = 0;
                 arg(&c, "HDEL");

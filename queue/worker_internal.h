@@ -37,6 +37,7 @@ typedef struct wk_item {
     char *result;       /* result JSON text (after grading), owned; NULL for WK_TRIMMED */
     int ok;             /* the result has a score */
     double score;
+    char *calib_pair; /* the judged pair for the cohort's pairs hash (worker_calib.c), owned */
 } wk_item;
 
 typedef struct wk_batch {
@@ -69,8 +70,13 @@ struct exam_worker {
     /* reader thread state */
     wk_batch carry;        /* read but over the token budget: the next batch starts with it */
     char claim_cursor[48]; /* XAUTOCLAIM cursor */
+    int recover_own;       /* after a reconnect: re-read our own pending entries (a reply lost
+                              with the connection may have delivered some to us) */
+    char own_cursor[48];   /* where that re-read goes on */
     double next_claim, next_heartbeat, next_stats;
     exam_tokens tok_scratch;
+
+    struct wk_calib *calib; /* cohorts' calibration maps as last read (worker_calib.c) */
 };
 
 /* Monotonic seconds. */

@@ -286,6 +286,73 @@ static exam_status read_new(exam_worker *w, wk_batch *b, int count, long block_m
     return st;
 }
 
+/* 1 when entry id `e` is in b or in a batch the grading thread holds. */
+static int in_hand(exam_worker *w, const wk_batch *b, const char *e) {
+    for (size_t i = 0; i < b->n; i++)
+        if (!strcmp(b->items[i].entry, e)) return 1;
+    int found = 0;
+    pthread_mutex_lock(&w->mu);
+    const wk_batch *held[2] = {w->ready, w->current};
+    for (int k = 0; k < 2 && !found; k++)
+        for (size_t i = 0; held[k] && i < held[k]->n && !found; i++)
+            found = !strcmp(held[k]->items[i].entry, e);
+    pthread_mutex_unlock(&w->mu);
+    return found;
+}
+
+/* After a reconnect: one page of our own pending entries (XREADGROUP ... <cursor>); those not
+ * in hand join b, deleted ones as trimmed. Clears recover_own after the last page. */
+static exam_status reread_own(exam_worker *w, wk_batch *b, int room) {
+    char cnt[32];
+    snprintf(cnt, sizeof cnt, "%d", room);
+    const char *argv[] = {"XREADGROUP", "GROUP",   EXAM_QUEUE_GROUP, w->consumer,  "COUNT",
+                          cnt,          "STREAMS", w->keys.jobs,     w->own_cursor};
+    redisReply *rep;
+    double t0 = wk_now();
+    exam_status st = exam_redis_argv(w->rd, 9, argv, NULL, &rep);
+    exam_wm_add(w->metrics, EXAM_WM_REDIS_SECONDS, wk_now() - t0);
+    if (st != EXAM_OK) return st;
+    if ((st = exam_redis_reply_status(rep, "XREADGROUP")) != EXAM_OK) {
+        freeReplyObject(rep);
+        return st;
+    }
+    size_t got = 0, added = 0;
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements >= 1 &&
+        rep->element[0]->type == REDIS_REPLY_ARRAY && rep->element[0]->elements >= 2 &&
+        rep->element[0]->element[1]->type == REDIS_REPLY_ARRAY) {
+        const redisReply *entries = rep->element[0]->element[1];
+        got = entries->elements;
+        for (size_t i = 0; i < entries->elements && st == EXAM_OK; i++) {
+            const redisReply *e = entries->element[i];
+            if (e->type != REDIS_REPLY_ARRAY || e->elements < 1 ||
+                e->element[0]->type != REDIS_REPLY_STRING)
+                continue;
+            snprintf(w->own_cursor, sizeof w->own_cursor, "%s", e->element[0]->str);
+            if (in_hand(w, b, e->element[0]->str)) continue;
+            added++;
+            if (e->elements >= 2 && e->element[1]->type == REDIS_REPLY_ARRAY) {
+                st = add_item(w, b, e, 1);
+                continue;
+            }
+            wk_item *it = wk_batch_push(b); /* deleted while pending: nil fields */
+            if (!it || !(it->raw = dup_n("", 0))) {
+                st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+                break;
+            }
+            snprintf(it->entry, sizeof it->entry, "%s", e->element[0]->str);
+            it->kind = WK_TRIMMED;
+            snprintf(it->code, sizeof it->code, "trimmed");
+            snprintf(it->message, sizeof it->message,
+                     "the entry was deleted from the jobs stream while pending");
+        }
+    }
+    freeReplyObject(rep);
+    if (got < (size_t)room) w->recover_own = 0;
+    if (added)
+        exam_log(EXAM_LOG_INFO, "recovered_own", "entries=%zu consumer=%s", added, w->consumer);
+    return st;
+}
+
 /* Moves items beyond the token budget (never the first) from b to the carry list. */
 static exam_status cut_by_tokens(exam_worker *w, wk_batch *b) {
     long sum = 0;
@@ -321,6 +388,10 @@ exam_status wk_read_batch(exam_worker *w, wk_batch *b) {
     exam_status st = wk_batch_move(b, &w->carry);
     if (st != EXAM_OK) return st;
     int batch = w->cfg.batch;
+    if (w->recover_own && (int)b->n < batch) {
+        st = reread_own(w, b, batch - (int)b->n);
+        if (st != EXAM_OK) return st;
+    }
     /* reclaim idle entries of other (dead) consumers first: they have waited longest */
     if ((int)b->n < batch && t0 >= w->next_claim) {
         st = reclaim(w, b, batch - (int)b->n);

@@ -23,12 +23,27 @@ int exam_cli_sts(int argc, char **argv);
 int exam_cli_backends(int argc, char **argv);
 int exam_cli_bank(int argc, char **argv);
 int exam_cli_grade(int argc, char **argv);
+int exam_cli_calibrate(int argc, char **argv);
 int exam_cli_worker(int argc, char **argv);
 int exam_cli_submit(int argc, char **argv);
 int exam_cli_results(int argc, char **argv);
 int exam_cli_status(int argc, char **argv);
 int exam_cli_dlq(int argc, char **argv);
-int exam_cli_calibrate(int argc, char **argv);
+
+/* What `examiner calibrate show|fit|suggest COHORT` asks of the queue's Redis. */
+typedef struct exam_cli_calib_request {
+    const char *verb, *cohort; /* "show", "fit" or "suggest"; the cohort */
+    const char *redis, *queue; /* NULL: $REDIS_URL or redis://127.0.0.1:6379/0; "grading" */
+    const char *report;        /* HTML page to write, or NULL */
+    int json, push;            /* print JSON; suggest: XADD the picks to judge-requests */
+    long n;                    /* suggest: how many (0: 10) */
+    int threshold_given;       /* fit: options->threshold was given */
+    const struct exam_calib_options *options; /* fit settings */
+} exam_cli_calib_request;
+
+/* Serves a calibrate cohort verb from Redis (queue/cli/cmd_calibrate_redis.c); returns an exit
+ * code. */
+int exam_cli_calibrate_redis(const exam_cli_calib_request *req);
 
 /* Options every model-using verb accepts. */
 typedef struct exam_cli_model_args {

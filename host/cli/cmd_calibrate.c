@@ -1,6 +1,6 @@
 /* `examiner calibrate`: agreement with an external judge and the isotonic map onto its scale,
  * offline from a results file of `examiner grade` (--results), or per cohort from Redis
- * (show | fit | suggest COHORT; parsed here, served once the worker's Redis side is wired). */
+ * (show | fit | suggest COHORT; parsed here, served by queue/cli/cmd_calibrate_redis.c). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,15 +28,17 @@ static const char calibrate_help[] =
     "  --bins N           reliability bins (default 10)\n"
     "  --reps N           bootstrap resamples (default 1000)\n"
     "  --seed N           bootstrap seed (default 42)\n\n"
-    "Cohort verbs (read the calibration kept in Redis by `examiner worker`):\n"
-    "  show COHORT        print the stored calibration (table; --json for the JSON)\n"
+    "Cohort verbs (the calibration kept in Redis by `examiner worker`; --redis defaults to\n"
+    "$REDIS_URL, else redis://127.0.0.1:6379/0, --queue to grading):\n"
+    "  show COHORT        print the stored calibration (table; --json for the JSON;\n"
+    "                     --report FILE.html for the page with the reliability diagram)\n"
     "  fit COHORT         refit now from the stored pairs and store the result\n"
-    "  suggest COHORT     --n K answers to judge next; --push adds them to the judge-requests\n"
-    "                     stream\n";
+    "  suggest COHORT     --n K (default 10) answers to judge next; --json; --push adds them\n"
+    "                     to the stream examiner:{queue}:judge-requests for a judge to score\n";
 
 typedef struct calib_args {
     const char *results, *report, *cohort, *redis, *queue, *verb, *verb_cohort;
-    int json, push;
+    int json, push, threshold_given;
     long suggest;
     exam_calib_options opt;
 } calib_args;
@@ -100,6 +102,7 @@ static int parse_args(int argc, char **argv, calib_args *a) {
         else if (!strcmp(o, "--threshold")) {
             char *end;
             a->opt.threshold = strtod(v, &end);
+            a->threshold_given = 1;
             if (*end || !(a->opt.threshold > 0)) {
                 fprintf(stderr, "examiner calibrate: --threshold needs a positive number\n");
                 return EXAM_EXIT_USAGE;
@@ -293,23 +296,9 @@ static int run_offline(const calib_args *a) {
         if (text) puts(text);
         free(text);
     }
-    if (a->report) {
-        FILE *f = fopen(a->report, "w");
-        int ok = f != NULL;
-        if (ok) {
-            fputs("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                  "<title>examiner calibration</title><style>body{font-family:sans-serif;"
-                  "margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ddd;"
-                  "padding:.2em .5em;text-align:right}.c{text-align:left}</style></head><body>",
-                  f);
-            ok = exam_calib_write_html(f, calib) == EXAM_OK;
-            fputs("</body></html>\n", f);
-            ok = fclose(f) == 0 && ok;
-        }
-        if (!ok) {
-            fprintf(stderr, "examiner calibrate: cannot write %s\n", a->report);
-            rc = EXAM_EXIT_FAILURE;
-        }
+    if (a->report && exam_calib_write_page(a->report, calib) != EXAM_OK) {
+        fprintf(stderr, "examiner calibrate: %s\n", exam_error_message());
+        rc = EXAM_EXIT_FAILURE;
     }
     if (rc == EXAM_EXIT_OK && rejected) rc = EXAM_EXIT_INPUT;
 done:
@@ -324,13 +313,18 @@ int exam_cli_calibrate(int argc, char **argv) {
     int r = parse_args(argc, argv, &a);
     if (r) return r < 0 ? EXAM_EXIT_OK : r;
     if (a.verb) {
-        /* The cohort's pairs and calibration live in Redis (examiner:{queue}:calib:<cohort>);
-         * the worker side that keeps them is not wired into this command yet. */
-        fprintf(stderr,
-                "examiner calibrate %s %s: needs --redis; not yet wired (use --results FILE for "
-                "an offline calibration)\n",
-                a.verb, a.verb_cohort);
-        return EXAM_EXIT_FAILURE;
+        /* the cohort's pairs and calibration live in Redis: queue/cli/cmd_calibrate_redis.c */
+        exam_cli_calib_request req = {.verb = a.verb,
+                                      .cohort = a.verb_cohort,
+                                      .redis = a.redis,
+                                      .queue = a.queue,
+                                      .report = a.report,
+                                      .json = a.json,
+                                      .push = a.push,
+                                      .n = a.suggest,
+                                      .threshold_given = a.threshold_given,
+                                      .options = &a.opt};
+        return exam_cli_calibrate_redis(&req);
     }
     return run_offline(&a);
 }

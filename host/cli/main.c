@@ -19,12 +19,12 @@ static const verb verbs[] = {
     {"backends", exam_cli_backends, "list the backends, which one is chosen and why"},
     {"bank", exam_cli_bank, "import interview documents into a question bank, or lint a bank"},
     {"grade", exam_cli_grade, "grade a JSONL file of answers against a bank; table and report"},
+    {"calibrate", exam_cli_calibrate, "agreement with an LLM/human judge and a map onto its scale"},
     {"worker", exam_cli_worker, "grade jobs from a Redis stream until stopped (see docs/queue.md)"},
     {"submit", exam_cli_submit, "add a JSONL file of jobs to the Redis queue"},
     {"results", exam_cli_results, "a cohort's results from the Redis queue (JSONL, table, report)"},
     {"status", exam_cli_status, "the Redis queue: backlog, lag, pending, consumers, cohorts"},
     {"dlq", exam_cli_dlq, "list or replay the Redis queue's dead letters"},
-    {"calibrate", exam_cli_calibrate, "agreement with an LLM/human judge and a map onto its scale"},
 };
 
 static void usage(FILE *out) {

@@ -39,6 +39,11 @@ static const char worker_help[] =
     "                           pending (default 3600000; 0: never)\n"
     "  --drain-s S              on SIGTERM, finish the batches in hand within S s (default 20)\n"
     "  --idle-exit-s S          exit 0 after S s without a job (default: never)\n"
+    "  --calib-min N            fit a cohort's calibration against its judge once it has N\n"
+    "                           judged results (default 20; 0: only `examiner calibrate fit`)\n"
+    "  --calib-every K          refit after K more judged results (default 50)\n"
+    "  --calib-threshold T      review list of the fits: |calibrated - judge| > T judge\n"
+    "                           points (default a fifth of the judge's scale)\n"
     "  --http ADDR:PORT         serve /metrics (Prometheus) and /healthz there\n"
     "  --log-level LEVEL        debug, info (default), warn or error\n"
     "  --cache-dir DIR          bank embeddings cache (as `examiner grade`)\n"
@@ -51,6 +56,8 @@ typedef struct worker_args {
     int no_cache;
     long batch, max_tokens, wait_ms, claim_idle, max_deliv, max_job, maxlen, gc_idle;
     double drain_s, idle_exit_s;
+    long calib_min, calib_every;
+    double calib_threshold;
 } worker_args;
 
 static volatile sig_atomic_t stop_flag = 0;
@@ -65,6 +72,7 @@ static int parse_args(int argc, char **argv, worker_args *a, exam_cli_model_args
     a->wait_ms = -2; /* not given */
     a->maxlen = -2;
     a->gc_idle = -2;
+    a->calib_min = -2;
     for (int i = 1; i < argc; i++) {
         int r = exam_cli_parse_model_arg(argc, argv, &i, m);
         if (r < 0) return EXAM_EXIT_USAGE;
@@ -94,10 +102,13 @@ static int parse_args(int argc, char **argv, worker_args *a, exam_cli_model_args
                   : !strcmp(o, "--max-job-bytes")       ? &a->max_job
                   : !strcmp(o, "--results-maxlen")      ? &a->maxlen
                   : !strcmp(o, "--consumer-gc-idle-ms") ? &a->gc_idle
+                  : !strcmp(o, "--calib-min")           ? &a->calib_min
+                  : !strcmp(o, "--calib-every")         ? &a->calib_every
                                                         : NULL;
-        double *d = !strcmp(o, "--drain-s")       ? &a->drain_s
-                    : !strcmp(o, "--idle-exit-s") ? &a->idle_exit_s
-                                                  : NULL;
+        double *d = !strcmp(o, "--drain-s")           ? &a->drain_s
+                    : !strcmp(o, "--idle-exit-s")     ? &a->idle_exit_s
+                    : !strcmp(o, "--calib-threshold") ? &a->calib_threshold
+                                                      : NULL;
         if (!s && !n && !d) {
             fprintf(stderr, "examiner worker: unknown option '%s' (see --help)\n", o);
             return EXAM_EXIT_USAGE;
@@ -114,7 +125,8 @@ static int parse_args(int argc, char **argv, worker_args *a, exam_cli_model_args
         char *end;
         if (n) {
             long x = strtol(v, &end, 10);
-            int zero_ok = n == &a->wait_ms || n == &a->maxlen || n == &a->gc_idle;
+            int zero_ok =
+                n == &a->wait_ms || n == &a->maxlen || n == &a->gc_idle || n == &a->calib_min;
             if (*end || !*v || x < (zero_ok ? 0 : 1) || x > (1L << 30)) {
                 fprintf(stderr, "examiner worker: %s wants a %s number, not '%s'\n", o,
                         zero_ok ? "non-negative" : "positive", v);
@@ -125,9 +137,9 @@ static int parse_args(int argc, char **argv, worker_args *a, exam_cli_model_args
             double x = strtod(v, &end);
             if (*end || !*v || !(x > 0) || x > 1e7) {
                 fprintf(stderr,
-                        "examiner worker: %s wants a positive number of seconds, not "
+                        "examiner worker: %s wants a positive number%s, not "
                         "'%s'\n",
-                        o, v);
+                        o, d == &a->calib_threshold ? "" : " of seconds", v);
                 return EXAM_EXIT_USAGE;
             }
             *d = x;
@@ -242,6 +254,9 @@ int exam_cli_worker(int argc, char **argv) {
         cfg.consumer_gc_idle_ms = a.gc_idle == -2 ? 0 : a.gc_idle == 0 ? -1 : a.gc_idle;
         cfg.drain_s = a.drain_s;
         cfg.idle_exit_s = a.idle_exit_s;
+        cfg.calib_min = a.calib_min == -2 ? 0 : a.calib_min == 0 ? -1 : a.calib_min;
+        cfg.calib_every = a.calib_every;
+        cfg.calib_threshold = a.calib_threshold;
         cfg.grader = g;
         cfg.tokenizer = exam_encoder_tokenizer(enc);
         cfg.context.backend = be->name;

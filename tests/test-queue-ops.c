@@ -447,9 +447,9 @@ static void test_acl(void) {
     rc = run("submit %s --redis %s --queue t6 --maxlen 2", jobs_file("acl2", "y", 3), url);
     CHECKF(rc == 1 && strstr(err_text, "--maxlen"), "producer maxlen: rc %d err %s", rc, err_text);
     rc = run("dlq replay --all --redis %s --queue t6", url);
-    CHECKF(rc == 1 && strstr(err_text, "NOPERM"), "producer replay: rc %d err %s", rc, err_text);
+    CHECKF(rc == 4 && strstr(err_text, "NOPERM"), "producer replay: rc %d err %s", rc, err_text);
     rc = run("submit %s --redis %s --queue other", jobs_file("acl3", "z", 1), url);
-    CHECKF(rc == 1 && strstr(err_text, "NOPERM"), "other queue: rc %d err %s", rc, err_text);
+    CHECKF(rc == 4 && strstr(err_text, "NOPERM"), "other queue: rc %d err %s", rc, err_text);
     snprintf(url, sizeof url, "redis://ops:ops-pw@127.0.0.1:%d/0", srv.port);
     rc = run("status --redis %s --queue t5", url);
     CHECKF(rc == 0, "ops status: rc %d err %s", rc, err_text);

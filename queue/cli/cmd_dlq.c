@@ -34,9 +34,10 @@ static void print_entry(const json_t *e) {
 static int dlq_list(exam_redis *r, const exam_queue_keys *keys, long long limit, int as_json) {
     json_t *list = NULL;
     long long total = 0;
-    if (exam_queue_dlq_list(r, keys, (size_t)limit, &list, &total) != EXAM_OK) {
+    exam_status st = exam_queue_dlq_list(r, keys, (size_t)limit, &list, &total);
+    if (st != EXAM_OK) {
         fprintf(stderr, "examiner dlq: %s\n", exam_error_message());
-        return EXAM_EXIT_FAILURE;
+        return exam_queue_cli_exit(st);
     }
     size_t i;
     json_t *e;
@@ -113,9 +114,10 @@ int exam_cli_dlq(int argc, char **argv) {
         rc = dlq_list(r, &keys, limit, as_json);
     } else if (all) {
         size_t replayed = 0, skipped = 0;
-        if (exam_queue_dlq_replay_all(r, &keys, &replayed, &skipped) != EXAM_OK) {
+        exam_status st = exam_queue_dlq_replay_all(r, &keys, &replayed, &skipped);
+        if (st != EXAM_OK) {
             fprintf(stderr, "examiner dlq replay: %s\n", exam_error_message());
-            rc = EXAM_EXIT_FAILURE;
+            rc = exam_queue_cli_exit(st);
         }
         printf("replayed %zu dead letters into %s", replayed, keys.jobs);
         if (skipped) printf(", %zu without a job payload left in place", skipped);
@@ -133,7 +135,7 @@ int exam_cli_dlq(int argc, char **argv) {
             if (st == EXAM_ERR_NOT_FOUND || st == EXAM_ERR_FORMAT || st == EXAM_ERR_ARG) {
                 if (rc == EXAM_EXIT_OK) rc = EXAM_EXIT_INPUT;
             } else {
-                rc = EXAM_EXIT_FAILURE;
+                rc = exam_queue_cli_exit(st);
                 break;
             }
         }

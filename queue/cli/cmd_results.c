@@ -224,10 +224,11 @@ int exam_cli_results(int argc, char **argv) {
     if (wait && wait_done(r, &keys, cohort, timeout) != 0) rc = EXAM_EXIT_FAILURE;
     json_t *results = NULL;
     size_t missing = 0;
-    if (exam_queue_cohort_results(r, &keys, cohort, &results, &missing) != EXAM_OK) {
+    exam_status st = exam_queue_cohort_results(r, &keys, cohort, &results, &missing);
+    if (st != EXAM_OK) {
         fprintf(stderr, "examiner results: %s\n", exam_error_message());
         exam_redis_close(r);
-        return EXAM_EXIT_FAILURE;
+        return exam_queue_cli_exit(st);
     }
     exam_redis_close(r);
     FILE *out = out_path && strcmp(out_path, "-") ? fopen(out_path, "w") : stdout;

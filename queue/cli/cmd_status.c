@@ -105,7 +105,7 @@ int exam_cli_status(int argc, char **argv) {
     exam_redis_close(r);
     if (st != EXAM_OK) {
         fprintf(stderr, "examiner status: %s\n", exam_error_message());
-        return EXAM_EXIT_FAILURE;
+        return exam_queue_cli_exit(st);
     }
     if (as_json) {
         char *s = json_dumps(info, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));

@@ -120,6 +120,6 @@ int exam_cli_submit(int argc, char **argv) {
     if (stats.trimmed) printf(", %zu acknowledged entries trimmed", stats.trimmed);
     printf("\n");
     exam_redis_close(r);
-    if (st != EXAM_OK) return EXAM_EXIT_FAILURE;
+    if (st != EXAM_OK) return exam_queue_cli_exit(st);
     return stats.rejected ? EXAM_EXIT_INPUT : EXAM_EXIT_OK;
 }

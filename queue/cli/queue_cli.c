@@ -12,7 +12,8 @@ const char exam_queue_cli_help[] =
     "  --redis URL        redis://[user:password@]host:port/db (default: $REDIS_URL, else\n"
     "                     " EXAM_REDIS_DEFAULT_URL ")\n"
     "  --queue NAME       queue name, the {hash tag} of its keys (default: " EXAM_QUEUE_DEFAULT_NAME
-    ")\n";
+    ")\n"
+    "Exit status 4 when Redis refuses the credentials or a command (ACL).\n";
 
 void exam_queue_cli_defaults(exam_queue_cli_args *a) {
     const char *env = getenv("REDIS_URL");
@@ -43,9 +44,13 @@ int exam_queue_cli_open(const char *verb, const exam_queue_cli_args *a, exam_que
     exam_status st = exam_redis_open(a->redis, &opt, r);
     if (st != EXAM_OK) {
         fprintf(stderr, "examiner %s: %s\n", verb, exam_error_message());
-        return st == EXAM_ERR_ARG ? EXAM_EXIT_USAGE : EXAM_EXIT_FAILURE;
+        return st == EXAM_ERR_ARG ? EXAM_EXIT_USAGE : exam_queue_cli_exit(st);
     }
     return EXAM_EXIT_OK;
+}
+
+int exam_queue_cli_exit(exam_status st) {
+    return st == EXAM_ERR_DENIED ? EXAM_EXIT_DENIED : EXAM_EXIT_FAILURE;
 }
 
 int exam_queue_cli_number(const char *verb, const char *opt, const char *v, long long lo,

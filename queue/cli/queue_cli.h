@@ -28,6 +28,10 @@ extern const char exam_queue_cli_help[];
 int exam_queue_cli_open(const char *verb, const exam_queue_cli_args *a, exam_queue_keys *keys,
                         exam_redis **r);
 
+/* The exit code for a failed Redis operation: EXAM_EXIT_DENIED when Redis refused the
+ * credentials or a command (ACL), else EXAM_EXIT_FAILURE. */
+int exam_queue_cli_exit(exam_status st);
+
 /* Parses a whole number in [lo, hi] for option `opt`; reports on stderr. Returns 0 or -1. */
 int exam_queue_cli_number(const char *verb, const char *opt, const char *v, long long lo,
                           long long hi, long long *out);

@@ -107,7 +107,9 @@ static exam_status attempt(exam_worker *w, wk_item *items, size_t n, char **keys
             if (rs != EXAM_OK && first == EXAM_OK) first = rs;
             if (k > 0) {
                 while (!keys[i]) had[i++] = 0;
-                had[i++] = rep->type == REDIS_REPLY_STRING;
+                had[i++] = rep->type != REDIS_REPLY_STRING ? 0
+                           : strcmp(rep->str, "ok") == 0   ? 2
+                                                           : 1;
             }
             freeReplyObject(rep);
         }
@@ -121,7 +123,7 @@ static exam_status attempt(exam_worker *w, wk_item *items, size_t n, char **keys
     /* a job id twice in one batch: the later copy is an overwrite */
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i && keys[i] && !had[i]; j++)
-            if (keys[j] && !strcmp(keys[i], keys[j])) had[i] = 1;
+            if (keys[j] && !strcmp(keys[i], keys[j])) had[i] = items[j].ok ? 2 : 1;
 
     /* 2. MULTI ... EXEC */
     pipe_t p = {r, 0, EXAM_OK};
@@ -138,7 +140,10 @@ static exam_status attempt(exam_worker *w, wk_item *items, size_t n, char **keys
         snprintf(sq, sizeof sq, "%.10g", it->score * it->score);
         snprintf(deliv, sizeof deliv, "%ld", it->deliveries);
         const char *cohort = it->cohort ? it->cohort : "";
-        if (keys[i]) {
+        /* an error never replaces a graded result (a later copy of a job id that failed): the
+         * ok result stays, the failure is kept as a dead letter below */
+        int keep_ok = had[i] == 2 && !it->ok;
+        if (keys[i] && !keep_ok) {
             if (had[i]) ++*duplicates;
             c.argc = 0;
             arg(&c, "HSET");
@@ -244,7 +249,7 @@ static exam_status attempt(exam_worker *w, wk_item *items, size_t n, char **keys
             }
         }
         /* dead letter: every failed job once (a job without a readable id every time) */
-        if (!it->ok && (!keys[i] || !had[i])) {
+        if (!it->ok && (!keys[i] || !had[i] || keep_ok)) {
             json_t *e = json_pack("{s:s, s:s}", "code", it->code, "message", it->message);
             char *ejs = e ? json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
             json_decref(e);

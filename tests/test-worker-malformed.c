@@ -377,6 +377,29 @@ static void run(exam_test_redis *srv, exam_grader *g, const struct exam_tokenize
     flush(r, &q);
     const char *after[] = {"after-flood"};
     CHECK(wait_for(r, want_dead, after, 1, 30.0));
+
+    /* a later copy of a graded job id that fails (unknown question) keeps the graded result and
+     * the cohort count; the failure is a dead letter */
+    const char *bad_copy = "{\"id\": \"after-flood\", \"cohort\": \"c1\", \"question_id\": "
+                           "\"no-such-question\", \"answer\": \"a late copy\"}";
+    char *ck2 = exam_queue_key_for(&keys, "cohort", "c1");
+    const char *hd2[] = {"HGET", ck2, "done"};
+    const char *hf2[] = {"HGET", ck2, "failed"};
+    int failed_before = atoi(str_of(r, 3, hf2));
+    add(r, "job", bad_copy, strlen(bad_copy), &q);
+    flush(r, &q);
+    CHECK(wait_for(r, want_dead + 1, after, 1, 30.0));
+    char *afk = exam_queue_key_for(&keys, "result", "after-flood");
+    const char *afs[] = {"HGET", afk, "status"};
+    CHECKF(!strcmp(str_of(r, 3, afs), "ok"), "graded result kept, status %s", str_of(r, 3, afs));
+    const char *afsc[] = {"HEXISTS", afk, "score"};
+    CHECK(int_of(r, 3, afsc) == 1);
+    free(afk);
+    CHECKF(atoi(str_of(r, 3, hd2)) == n_good + 4, "cohort c1 done = %s, want %d", str_of(r, 3, hd2),
+           n_good + 4);
+    CHECK(atoi(str_of(r, 3, hf2)) == failed_before);
+    free(ck2);
+
     char *m = exam_wm_render(exam_worker_metrics_of(w), exam_worker_consumer(w));
     CHECK(m && strstr(m, "examiner_jobs_failed_total") &&
           strstr(m, "examiner_stage_seconds_bucket"));

@@ -291,7 +291,8 @@ static void test_drain(exam_redis *admin) {
     kill(pid, SIGTERM);
     int rc = wait_exit(pid, 30.0);
     CHECKF(rc == 0, "exit code %d after SIGTERM", rc);
-    CHECKF(now_s() - t0 < 12.0, "stopped within the drain time (%.1f s)", now_s() - t0);
+    /* --drain-s 10 bounds the drain; the rest is process teardown on a loaded machine */
+    CHECKF(now_s() - t0 < 15.0, "stopped within the drain time (%.1f s)", now_s() - t0);
     char *ck = exam_queue_key_for(&k, "cohort", "demo");
     long long first = int_of(admin, "HGET %s %s", ck, "done");
     CHECK(first >= 24 && first < 420);

@@ -207,11 +207,9 @@ static exam_status run_pass(exam_encoder *enc, const exam_encode_plan *plan, con
     return st;
 }
 
-exam_status exam_encoder_encode(exam_encoder *enc, const char *const *texts, const size_t *lens,
-                                int n, const exam_encode_options *opts, exam_embeddings *out) {
-    memset(out, 0, sizeof *out);
-    if (n < 0 || (n > 0 && (!texts || !lens)))
-        return exam_error_set(EXAM_ERR_ARG, "encoder: bad text list");
+/* The options with every default and bound applied. */
+static exam_encode_options resolve_options(const exam_encoder *enc,
+                                           const exam_encode_options *opts) {
     exam_encode_options o = opts ? *opts : exam_encode_default_options();
     if (o.max_tokens <= 0 || o.max_tokens > enc->cfg.max_positions)
         o.max_tokens = o.max_tokens > 0 ? enc->cfg.max_positions : enc->cfg.max_seq_length;
@@ -220,21 +218,47 @@ exam_status exam_encoder_encode(exam_encoder *enc, const char *const *texts, con
         o.window_overlap = (o.max_tokens - 2) / 4;
     if (o.batch_tokens <= 0) o.batch_tokens = 2048;
     o.batch_tokens = o.batch_tokens < o.max_tokens ? o.max_tokens : o.batch_tokens;
+    return o;
+}
 
+/* Runs every pass of a built plan into out, then frees the plan. */
+static exam_status encode_plan(exam_encoder *enc, exam_encode_plan *plan,
+                               const exam_encode_options *o, exam_embeddings *out) {
+    exam_status st = exam_encode_plan_alloc_output(plan, enc->cfg.hidden, o->want_tokens, out);
+    for (int p = 0; st == EXAM_OK && p < plan->n_passes; p++) {
+        exam_pass pass;
+        st = exam_encode_plan_pass(plan, p, &pass);
+        if (st == EXAM_OK) st = run_pass(enc, plan, &pass, o->want_tokens, out);
+        exam_pass_free(&pass);
+    }
+    exam_encode_plan_free(plan);
+    if (st != EXAM_OK) exam_embeddings_free(out);
+    return st;
+}
+
+exam_status exam_encoder_encode(exam_encoder *enc, const char *const *texts, const size_t *lens,
+                                int n, const exam_encode_options *opts, exam_embeddings *out) {
+    memset(out, 0, sizeof *out);
+    if (n < 0 || (n > 0 && (!texts || !lens)))
+        return exam_error_set(EXAM_ERR_ARG, "encoder: bad text list");
+    exam_encode_options o = resolve_options(enc, opts);
     exam_encode_plan plan;
     exam_status st = exam_encode_plan_build(&plan, enc->tok, texts, lens, n, &o,
                                             enc->cfg.pooling == EXAM_POOL_CLS);
     if (st != EXAM_OK) return st;
-    st = exam_encode_plan_alloc_output(&plan, enc->cfg.hidden, o.want_tokens, out);
-    for (int p = 0; st == EXAM_OK && p < plan.n_passes; p++) {
-        exam_pass pass;
-        st = exam_encode_plan_pass(&plan, p, &pass);
-        if (st == EXAM_OK) st = run_pass(enc, &plan, &pass, o.want_tokens, out);
-        exam_pass_free(&pass);
-    }
-    exam_encode_plan_free(&plan);
-    if (st != EXAM_OK) exam_embeddings_free(out);
-    return st;
+    return encode_plan(enc, &plan, &o, out);
+}
+
+exam_status exam_encoder_encode_tokens(exam_encoder *enc, const exam_tokens *toks, int n,
+                                       const exam_encode_options *opts, exam_embeddings *out) {
+    memset(out, 0, sizeof *out);
+    if (n < 0 || (n > 0 && !toks)) return exam_error_set(EXAM_ERR_ARG, "encoder: bad token list");
+    exam_encode_options o = resolve_options(enc, opts);
+    exam_encode_plan plan;
+    exam_status st = exam_encode_plan_build_tokens(&plan, enc->tok, toks, n, &o,
+                                                   enc->cfg.pooling == EXAM_POOL_CLS);
+    if (st != EXAM_OK) return st;
+    return encode_plan(enc, &plan, &o, out);
 }
 
 void exam_embeddings_free(exam_embeddings *emb) {

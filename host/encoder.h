@@ -59,7 +59,19 @@ exam_encode_options exam_encode_default_options(void);
 exam_status exam_encoder_encode(exam_encoder *enc, const char *const *texts, const size_t *lens,
                                 int n, const exam_encode_options *opts, exam_embeddings *out);
 
-/* Releases what exam_encoder_encode filled in and zeroes it. */
+struct exam_tokens;
+
+/* Embeds n texts given as wordpieces: toks[i] is what exam_tokenizer_encode with this encoder's
+ * tokenizer (exam_encoder_tokenizer) appended for text i, without [CLS]/[SEP]. The embeddings,
+ * n_tokens and token rows are bit for bit those exam_encoder_encode gives for the texts (same
+ * options, same backend); token spans are copied from toks. toks are only read and may be
+ * used by other threads meanwhile. Tokens from any other tokenizer give meaningless vectors.
+ * Errors: EXAM_ERR_ARG (an id outside the vocabulary, naming the text), EXAM_ERR_NOMEM,
+ * EXAM_ERR_BACKEND; on error nothing is returned in `out`. */
+exam_status exam_encoder_encode_tokens(exam_encoder *enc, const struct exam_tokens *toks, int n,
+                                       const exam_encode_options *opts, exam_embeddings *out);
+
+/* Releases what exam_encoder_encode or exam_encoder_encode_tokens filled in and zeroes it. */
 void exam_embeddings_free(exam_embeddings *emb);
 
 /* The embedding width (384 for all-MiniLM-L6-v2). */

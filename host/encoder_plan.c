@@ -6,8 +6,8 @@
 #include <string.h>
 
 void exam_encode_plan_free(exam_encode_plan *plan) {
-    for (int i = 0; plan->tokens && i < plan->n_texts; i++) exam_tokens_free(&plan->tokens[i]);
-    free(plan->tokens);
+    for (int i = 0; plan->owned && i < plan->n_texts; i++) exam_tokens_free(&plan->owned[i]);
+    free(plan->owned);
     free(plan->texts);
     free(plan->segs);
     free(plan->pass_first_text);
@@ -35,27 +35,28 @@ static void fill_windows(exam_plan_segment *segs, int count, int n, int w, int o
     }
 }
 
-exam_status exam_encode_plan_build(exam_encode_plan *plan, const exam_tokenizer *tok,
-                                   const char *const *texts, const size_t *lens, int n,
-                                   const exam_encode_options *opts, int cls_pool) {
+/* Allocates the per-text arrays (tokens are set by the caller). */
+static exam_status plan_init(exam_encode_plan *plan, const exam_tokenizer *tok, int n,
+                             int cls_pool) {
     memset(plan, 0, sizeof *plan);
     plan->n_texts = n;
     plan->cls_pool = cls_pool;
     plan->cls_id = exam_tokenizer_cls_id(tok);
     plan->sep_id = exam_tokenizer_sep_id(tok);
-    const int w = opts->max_tokens - 2, window = opts->long_mode == EXAM_LONG_WINDOW;
-    plan->tokens = calloc(n ? (size_t)n : 1, sizeof *plan->tokens);
     plan->texts = calloc(n ? (size_t)n : 1, sizeof *plan->texts);
     plan->pass_first_text = calloc((size_t)n + 1, sizeof *plan->pass_first_text);
-    if (!plan->tokens || !plan->texts || !plan->pass_first_text) goto nomem;
+    if (!plan->texts || !plan->pass_first_text) {
+        exam_encode_plan_free(plan);
+        return exam_error_set(EXAM_ERR_NOMEM, "encoder: cannot plan %d texts", n);
+    }
+    return EXAM_OK;
+}
+
+/* Windows and passes for plan->tokens; frees the plan on error. */
+static exam_status plan_layout(exam_encode_plan *plan, const exam_encode_options *opts) {
+    const int n = plan->n_texts;
+    const int w = opts->max_tokens - 2, window = opts->long_mode == EXAM_LONG_WINDOW;
     for (int i = 0; i < n; i++) {
-        exam_status st = exam_tokenizer_encode(tok, texts[i], lens[i], &plan->tokens[i]);
-        if (st != EXAM_OK) {
-            char msg[768];
-            snprintf(msg, sizeof msg, "%s", exam_error_message());
-            exam_encode_plan_free(plan);
-            return exam_error_set(st, "text %d: %s", i, msg);
-        }
         int pieces = (int)plan->tokens[i].count;
         plan->texts[i].n_segs = count_windows(pieces, w, opts->window_overlap, window);
         plan->texts[i].first_seg = plan->n_segs;
@@ -63,7 +64,10 @@ exam_status exam_encode_plan_build(exam_encode_plan *plan, const exam_tokenizer 
         plan->n_segs += plan->texts[i].n_segs;
     }
     plan->segs = calloc(plan->n_segs ? (size_t)plan->n_segs : 1, sizeof *plan->segs);
-    if (!plan->segs) goto nomem;
+    if (!plan->segs) {
+        exam_encode_plan_free(plan);
+        return exam_error_set(EXAM_ERR_NOMEM, "encoder: cannot plan %d texts", n);
+    }
     /* Pack whole texts into passes: a pass closes before a text that would exceed the budget. */
     long in_pass = 0;
     for (int i = 0; i < n; i++) {
@@ -81,9 +85,45 @@ exam_status exam_encode_plan_build(exam_encode_plan *plan, const exam_tokenizer 
     }
     if (n > 0) plan->pass_first_text[++plan->n_passes] = n;
     return EXAM_OK;
-nomem:
-    exam_encode_plan_free(plan);
-    return exam_error_set(EXAM_ERR_NOMEM, "encoder: cannot plan %d texts", n);
+}
+
+exam_status exam_encode_plan_build(exam_encode_plan *plan, const exam_tokenizer *tok,
+                                   const char *const *texts, const size_t *lens, int n,
+                                   const exam_encode_options *opts, int cls_pool) {
+    exam_status st = plan_init(plan, tok, n, cls_pool);
+    if (st != EXAM_OK) return st;
+    plan->owned = calloc(n ? (size_t)n : 1, sizeof *plan->owned);
+    if (!plan->owned) {
+        exam_encode_plan_free(plan);
+        return exam_error_set(EXAM_ERR_NOMEM, "encoder: cannot plan %d texts", n);
+    }
+    plan->tokens = plan->owned;
+    for (int i = 0; i < n; i++) {
+        st = exam_tokenizer_encode(tok, texts[i], lens[i], &plan->owned[i]);
+        if (st != EXAM_OK) {
+            char msg[768];
+            snprintf(msg, sizeof msg, "%s", exam_error_message());
+            exam_encode_plan_free(plan);
+            return exam_error_set(st, "text %d: %s", i, msg);
+        }
+    }
+    return plan_layout(plan, opts);
+}
+
+exam_status exam_encode_plan_build_tokens(exam_encode_plan *plan, const exam_tokenizer *tok,
+                                          const exam_tokens *toks, int n,
+                                          const exam_encode_options *opts, int cls_pool) {
+    const int32_t vocab = exam_tokenizer_vocab_size(tok);
+    for (int i = 0; i < n; i++)
+        for (size_t k = 0; k < toks[i].count; k++)
+            if (toks[i].ids[k] < 0 || toks[i].ids[k] >= vocab)
+                return exam_error_set(EXAM_ERR_ARG,
+                                      "text %d: token %zu has id %d outside the %d-word vocabulary",
+                                      i, k, (int)toks[i].ids[k], (int)vocab);
+    exam_status st = plan_init(plan, tok, n, cls_pool);
+    if (st != EXAM_OK) return st;
+    plan->tokens = toks;
+    return plan_layout(plan, opts);
 }
 
 /* The segment of text t that keeps wordpiece p: the one where p lies furthest from an edge. */

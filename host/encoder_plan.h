@@ -18,7 +18,8 @@ typedef struct exam_plan_text {
 
 typedef struct exam_encode_plan {
     int n_texts;
-    exam_tokens *tokens; /* per text, without specials */
+    const exam_tokens *tokens; /* per text, without specials (owned or borrowed) */
+    exam_tokens *owned;        /* the tokens when the plan tokenized them, else NULL */
     exam_plan_text *texts;
     exam_plan_segment *segs;
     int n_segs;
@@ -41,6 +42,13 @@ typedef struct exam_pass {
 exam_status exam_encode_plan_build(exam_encode_plan *plan, const exam_tokenizer *tok,
                                    const char *const *texts, const size_t *lens, int n,
                                    const exam_encode_options *opts, int cls_pool);
+
+/* Plans texts already tokenized (toks[i] without specials): the same plan as
+ * exam_encode_plan_build on the texts those tokens came from. The plan borrows toks, which must
+ * outlive it. Errors: EXAM_ERR_ARG (an id outside [0, vocab)), EXAM_ERR_NOMEM. */
+exam_status exam_encode_plan_build_tokens(exam_encode_plan *plan, const exam_tokenizer *tok,
+                                          const exam_tokens *toks, int n,
+                                          const exam_encode_options *opts, int cls_pool);
 
 /* Allocates out's arrays for the plan's texts (sentences, n_tokens, and token rows if asked)
  * and fills what is known before encoding (n_tokens, token offsets, ids and spans). */

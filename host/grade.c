@@ -7,23 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "grade_signals.h"
-#include "grade_vectors.h"
+#include "grade_internal.h"
 #include "similarity.h"
-#include "text_split.h"
-#include "tokenizer.h"
-
-struct exam_grader {
-    const exam_bank *bank;
-    exam_encoder *enc;
-    exam_backend *be;
-    int dim;
-    exam_score_params params;
-    exam_bank_vectors bv; /* one exam_qvec per bank question, and the idf */
-    int from_cache;
-    double bank_seconds;
-    double encode_seconds;
-};
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -71,9 +56,9 @@ int exam_grader_from_cache(const exam_grader *g) {
     return g->from_cache;
 }
 
-static exam_status encode(exam_grader *g, const char *const *texts, int n, int want_tokens,
+static exam_status encode(exam_grader *g, const exam_tokens *toks, int n, int want_tokens,
                           exam_embeddings *out) {
-    return exam_gv_encode(g->enc, texts, n, want_tokens, out, &g->encode_seconds);
+    return exam_gv_encode_tokens(g->enc, toks, n, want_tokens, out, &g->encode_seconds);
 }
 
 static float idf_of(const exam_grader *g, int32_t id) {
@@ -82,23 +67,18 @@ static float idf_of(const exam_grader *g, int32_t id) {
 
 /* ---- grading ---- */
 
-/* Per-job working state. */
+/* Per-job working state of the second half. */
 typedef struct job_work {
+    const exam_prep_job *pj; /* what exam_grader_prepare found */
     int active;              /* features are computed for it */
-    const exam_question *bq; /* the bank question, when one was resolved */
     exam_qvec *v;            /* the vectors used (bank cache or `own`) */
     exam_qvec own;           /* vectors of an inline question */
     int owns;
     const char *const *kp_text;
     const char *const *mis_text;
     const char **ref_text; /* the reference texts, in exam_qvec order */
-    exam_strlist own_kps;  /* key points of an inline reference */
-    exam_text_signals sig;
-    char *kept; /* the answer without injected sentences */
-    size_t kept_len;
-    exam_spans sentences; /* of kept */
-    int ans_index;        /* its row among the encoded answers */
-    int sent_first;       /* its first row among the encoded sentences */
+    int ans_index;         /* its row among the encoded answers */
+    int sent_first;        /* its first row among the encoded sentences */
 } job_work;
 
 static void set_error(exam_grade_result *r, exam_status st, const char *msg) {
@@ -108,39 +88,6 @@ static void set_error(exam_grade_result *r, exam_status st, const char *msg) {
 
 static exam_status add_flag(exam_grade_result *r, const char *flag) {
     return exam_strlist_push(&r->flags, flag, strlen(flag));
-}
-
-/* Resolves a job's question and text signals; marks it active when it needs features. */
-static exam_status prepare_job(exam_grader *g, const exam_grade_job *job, job_work *w,
-                               exam_grade_result *r) {
-    const exam_question *bq = NULL;
-    if (job->question_id && job->question_id[0]) {
-        bq = exam_bank_find(g->bank, job->question_id);
-        if (!bq && (!job->reference || !job->reference[0])) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "unknown question_id \"%.120s\"", job->question_id);
-            set_error(r, EXAM_ERR_NOT_FOUND, msg);
-            return EXAM_OK;
-        }
-    }
-    w->bq = bq;
-    r->question_id = bq ? bq->id : "";
-    const char *question_text = job->question ? job->question : (bq ? bq->question : "");
-    exam_status st =
-        exam_text_signals_compute(job->answer, job->answer_len, question_text, &w->sig);
-    if (st == EXAM_ERR_NOMEM) return st;
-    if (st != EXAM_OK) {
-        set_error(r, st, exam_error_message());
-        return EXAM_OK;
-    }
-    if ((st = exam_text_signals_strip(&w->sig, job->answer, job->answer_len, &w->kept,
-                                      &w->kept_len)) != EXAM_OK)
-        return st;
-    if ((st = exam_split_sentences(w->kept, w->kept_len, &w->sentences)) != EXAM_OK) return st;
-    if (w->sig.empty || w->sig.non_answer || exam_text_is_blank(w->kept, w->kept_len))
-        return EXAM_OK;
-    w->active = 1;
-    return EXAM_OK;
 }
 
 /* The idf-weighted mean of best[0..n) (weights given, or looked up from ids); with `demote`,
@@ -178,7 +125,7 @@ static exam_status explain(exam_grader *g, job_work *w, const float *cos, int ro
         }
     const char *ref_text = w->ref_text ? w->ref_text[best_k] : NULL;
     if (ref_text)
-        r->negation_mismatch = exam_text_has_negation(w->kept, w->kept_len) !=
+        r->negation_mismatch = exam_text_has_negation(w->pj->kept, w->pj->kept_len) !=
                                exam_text_has_negation(ref_text, strlen(ref_text));
     r->features.negation_mismatch = r->negation_mismatch;
     r->features.cosine = best_ref;
@@ -248,45 +195,49 @@ static exam_status explain(exam_grader *g, job_work *w, const float *cos, int ro
     return EXAM_OK;
 }
 
-exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t n,
-                              exam_grade_result *results) {
+exam_status exam_grader_grade_prepared(exam_grader *g, const exam_grade_prep *prep,
+                                       exam_grade_result *results) {
     double t_start = now_seconds();
+    const size_t n = prep->n;
     for (size_t i = 0; i < n; i++) memset(&results[i], 0, sizeof results[i]);
     if (n == 0) return EXAM_OK;
     job_work *w = calloc(n, sizeof *w);
-    if (!w) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    if (!w) {
+        exam_status e = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) set_error(&results[i], e, exam_error_message());
+        return e;
+    }
     exam_status st = EXAM_OK;
     exam_embeddings ea = {0}, es = {0};
-    const char **ans = NULL, **sent = NULL;
-    char **sent_copies = NULL;
+    exam_tokens *ans = NULL, *sent = NULL;
     float *cos = NULL, *a_tok = NULL, *b_tok = NULL, *a_best = NULL, *b_best = NULL;
     int *a_off = NULL, *b_off = NULL, *pair_job = NULL, *pair_ref = NULL;
     const int d = g->dim;
 
-    /* 1. questions and text signals */
-    for (size_t i = 0; i < n && st == EXAM_OK; i++)
-        st = prepare_job(g, &jobs[i], &w[i], &results[i]);
+    /* 1. what the prep found: questions, text signals, per-job errors */
+    for (size_t i = 0; i < n; i++) {
+        const exam_prep_job *pj = &prep->jobs[i];
+        w[i].pj = pj;
+        w[i].active = pj->active;
+        results[i].question_id = pj->question_id;
+        if (pj->status != EXAM_OK) set_error(&results[i], pj->status, pj->error);
+    }
     /* 2. vectors of inline questions */
     for (size_t i = 0; i < n && st == EXAM_OK; i++) {
         if (!w[i].active) continue;
-        const exam_grade_job *job = &jobs[i];
-        if (job->reference && job->reference[0]) {
-            if ((st = exam_bank_split_points(job->reference, &w[i].own_kps)) != EXAM_OK) break;
-            if (w[i].own_kps.count == 0 &&
-                (st = exam_strlist_push(&w[i].own_kps, job->reference, strlen(job->reference))) !=
-                    EXAM_OK)
-                break;
+        const exam_prep_job *pj = w[i].pj;
+        if (pj->reference && pj->reference[0]) {
             exam_qsrc s = {0};
-            const char *ref = job->reference;
+            const char *ref = pj->reference;
             s.refs = &ref;
             s.n_refs = 1;
-            s.kps = (const char *const *)w[i].own_kps.items;
-            s.n_kp = (int)w[i].own_kps.count;
-            if (w[i].bq) {
-                s.mis = (const char *const *)w[i].bq->common_mistakes.items;
-                s.n_mis = (int)w[i].bq->common_mistakes.count;
+            s.kps = (const char *const *)pj->own_kps.items;
+            s.n_kp = (int)pj->own_kps.count;
+            if (pj->bq) {
+                s.mis = (const char *const *)pj->bq->common_mistakes.items;
+                s.n_mis = (int)pj->bq->common_mistakes.count;
             }
-            s.question = job->question ? job->question : (w[i].bq ? w[i].bq->question : "");
+            s.question = pj->question ? pj->question : (pj->bq ? pj->bq->question : "");
             if ((st = exam_qvecs_build(g->enc, &s, 1, &g->bv.idf, &w[i].own, &g->encode_seconds)) !=
                 EXAM_OK)
                 break;
@@ -298,14 +249,14 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
                 st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
                 break;
             }
-            w[i].ref_text[0] = job->reference;
+            w[i].ref_text[0] = pj->reference;
             w[i].mis_text = s.mis;
         } else {
-            w[i].v = &g->bv.q[w[i].bq - g->bank->questions];
-            w[i].kp_text = (const char *const *)w[i].bq->key_points.items;
-            w[i].mis_text = (const char *const *)w[i].bq->common_mistakes.items;
+            w[i].v = &g->bv.q[pj->bq - g->bank->questions];
+            w[i].kp_text = (const char *const *)pj->bq->key_points.items;
+            w[i].mis_text = (const char *const *)pj->bq->common_mistakes.items;
             int nr;
-            w[i].ref_text = exam_question_refs(w[i].bq, &nr);
+            w[i].ref_text = exam_question_refs(pj->bq, &nr);
             if (!w[i].ref_text) {
                 st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
                 break;
@@ -317,31 +268,19 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
     for (size_t i = 0; i < n; i++)
         if (w[i].active) {
             n_ans++;
-            n_sent += (int)w[i].sentences.count;
+            n_sent += (int)w[i].pj->sentences.count;
         }
+    /* shallow copies of the prepared token lists: the encoder only reads them */
     ans = malloc((size_t)(n_ans + 1) * sizeof *ans);
     sent = malloc((size_t)(n_sent + 1) * sizeof *sent);
-    sent_copies = calloc((size_t)(n_sent + 1), sizeof *sent_copies);
-    if (st == EXAM_OK && (!ans || !sent || !sent_copies))
-        st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    if (st == EXAM_OK && (!ans || !sent)) st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     int a = 0, s = 0;
     for (size_t i = 0; i < n && st == EXAM_OK; i++) {
         if (!w[i].active) continue;
         w[i].ans_index = a;
-        ans[a++] = w[i].kept;
+        ans[a++] = w[i].pj->ans_tok;
         w[i].sent_first = s;
-        for (size_t k = 0; k < w[i].sentences.count; k++) {
-            exam_span sp = w[i].sentences.items[k];
-            char *c = malloc(sp.end - sp.start + 1);
-            if (!c) {
-                st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-                break;
-            }
-            memcpy(c, w[i].kept + sp.start, sp.end - sp.start);
-            c[sp.end - sp.start] = '\0';
-            sent_copies[s] = c;
-            sent[s++] = c;
-        }
+        for (size_t k = 0; k < w[i].pj->sentences.count; k++) sent[s++] = w[i].pj->sent_tok[k];
     }
     if (st == EXAM_OK) st = encode(g, ans, n_ans, 1, &ea);
     if (st == EXAM_OK) st = encode(g, sent, n_sent, 0, &es);
@@ -425,25 +364,26 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
     for (size_t i = 0; i < n && st == EXAM_OK; i++) {
         exam_grade_result *r = &results[i];
         job_work *wk = &w[i];
+        const exam_prep_job *pj = wk->pj;
         if (r->status != EXAM_OK) continue;
-        r->stuffing = wk->sig.stuffing;
-        r->copy_ratio = wk->sig.copy_ratio;
-        r->novel_words = wk->sig.novel_words;
-        r->injected_sentences = wk->sig.injection.count;
+        r->stuffing = pj->sig.stuffing;
+        r->copy_ratio = pj->sig.copy_ratio;
+        r->novel_words = pj->sig.novel_words;
+        r->injected_sentences = pj->sig.injection.count;
         exam_score_signals ss = {0};
-        ss.empty = wk->sig.empty || wk->sig.non_answer;
+        ss.empty = pj->sig.empty || pj->sig.non_answer;
         ss.nothing_left = !wk->active && !ss.empty;
-        ss.stuffing = wk->sig.stuffing;
-        ss.novel_words = (double)wk->sig.novel_words;
-        if (wk->sig.empty)
+        ss.stuffing = pj->sig.stuffing;
+        ss.novel_words = (double)pj->sig.novel_words;
+        if (pj->sig.empty)
             st = add_flag(r, "empty");
-        else if (wk->sig.non_answer)
+        else if (pj->sig.non_answer)
             st = add_flag(r, "non_answer");
-        if (st == EXAM_OK && wk->sig.injection.count) st = add_flag(r, "prompt_injection");
+        if (st == EXAM_OK && pj->sig.injection.count) st = add_flag(r, "prompt_injection");
         if (st != EXAM_OK) break;
         if (wk->active) {
             const exam_qvec *v = wk->v;
-            int rows = 1 + (int)wk->sentences.count;
+            int rows = 1 + (int)pj->sentences.count;
             int cols = v->n_refs + v->n_kp + v->n_mis + 1 + v->n_rs;
             float *arow = malloc((size_t)rows * d * sizeof *arow);
             float *brow = malloc((size_t)cols * d * sizeof *brow);
@@ -457,7 +397,7 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
             }
             memcpy(arow, ea.sentences + (size_t)wk->ans_index * d, (size_t)d * sizeof(float));
             memcpy(arow + d, es.sentences + (size_t)wk->sent_first * d,
-                   wk->sentences.count * d * sizeof(float));
+                   pj->sentences.count * d * sizeof(float));
             float *bp = brow;
             memcpy(bp, v->ref, (size_t)v->n_refs * d * sizeof(float));
             bp += (size_t)v->n_refs * d;
@@ -474,9 +414,9 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
             if (st == EXAM_OK) st = explain(g, wk, cos, rows, cols, r);
             if (st != EXAM_OK) break;
             r->model_score = exam_score_model(&g->params, &r->features);
-        } else if (wk->bq) {
+        } else if (pj->bq) {
             /* nothing graded: every key point is missed */
-            const exam_strlist *kps = &wk->bq->key_points;
+            const exam_strlist *kps = &pj->bq->key_points;
             for (size_t k = 0; k < kps->count && st == EXAM_OK; k++)
                 st = exam_strlist_push(&r->missed, kps->items[k], strlen(kps->items[k]));
         }
@@ -486,29 +426,23 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
             const exam_score_params *p = &g->params;
             if (st == EXAM_OK && exam_score_offtopic_factor(p, r->features.relevance) < 0.5)
                 st = add_flag(r, "off_topic");
-            if (st == EXAM_OK && wk->sig.stuffing >= 0.5) st = add_flag(r, "keyword_stuffing");
+            if (st == EXAM_OK && pj->sig.stuffing >= 0.5) st = add_flag(r, "keyword_stuffing");
             if (st == EXAM_OK &&
-                exam_score_copy_factor(p, r->question_cosine, (double)wk->sig.novel_words) < 1.0)
+                exam_score_copy_factor(p, r->question_cosine, (double)pj->sig.novel_words) < 1.0)
                 st = add_flag(r, "copied_question");
             if (st == EXAM_OK && r->misconceptions.count) st = add_flag(r, "misconception");
         }
     }
-    double per_job_ms = (now_seconds() - t_start) * 1000.0 / (double)n;
+    double per_job_ms = (now_seconds() - t_start + prep->seconds) * 1000.0 / (double)n;
     for (size_t i = 0; i < n; i++) {
         results[i].latency_ms = per_job_ms;
         if (st != EXAM_OK && results[i].status == EXAM_OK)
             set_error(&results[i], st, exam_error_message());
     }
     for (size_t i = 0; i < n; i++) {
-        exam_text_signals_free(&w[i].sig);
-        free(w[i].kept);
-        exam_spans_free(&w[i].sentences);
-        exam_strlist_free(&w[i].own_kps);
         free(w[i].ref_text);
         if (w[i].owns) exam_qvec_free(&w[i].own);
     }
-    for (int k = 0; sent_copies && k < n_sent; k++) free(sent_copies[k]);
-    free(sent_copies);
     free(w);
     free(ans);
     free(sent);
@@ -523,5 +457,22 @@ exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t
     free(pair_ref);
     exam_embeddings_free(&ea);
     exam_embeddings_free(&es);
+    return st;
+}
+
+exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t n,
+                              exam_grade_result *results) {
+    exam_grade_prep *prep = NULL;
+    exam_status st = exam_grader_prepare(g, jobs, n, &prep);
+    if (st != EXAM_OK) {
+        const char *msg = exam_error_message();
+        for (size_t i = 0; i < n; i++) {
+            memset(&results[i], 0, sizeof results[i]);
+            set_error(&results[i], st, msg);
+        }
+        return st;
+    }
+    st = exam_grader_grade_prepared(g, prep, results);
+    exam_grade_prep_free(prep);
     return st;
 }

@@ -116,8 +116,51 @@ double exam_grader_encode_seconds(const exam_grader *g);
 /* Grades n jobs as one batch into results[0..n) (each initialised here). A job that cannot be
  * graded (unknown question, bad text) gets status != EXAM_OK and a message; the others are
  * unaffected. Returns an error only when the batch as a whole failed (out of memory, backend
- * failure); then every result carries that error. Deterministic for a given backend. */
+ * failure); then every result carries that error. Deterministic for a given backend.
+ * The same as exam_grader_prepare followed by exam_grader_grade_prepared. */
 exam_status exam_grader_grade(exam_grader *g, const exam_grade_job *jobs, size_t n,
                               exam_grade_result *results);
+
+/* Jobs made ready for grading by exam_grader_prepare: everything that needs no backend. */
+typedef struct exam_grade_prep exam_grade_prep;
+
+/* The first half of grading: resolves each job's question, computes its text signals, removes
+ * injected sentences, splits the rest into sentences and tokenizes the answer and its
+ * sentences with the encoder's tokenizer. A job that cannot be graded (unknown question,
+ * invalid UTF-8, ...) keeps its error for its result; the others are unaffected.
+ * It only reads g (the bank, the tokenizer) and uses no shared scratch, so it may run on one
+ * thread while exam_grader_grade_prepared runs on another with the same grader. The prep
+ * borrows the jobs' strings (not the exam_grade_job structs, which may move): they must
+ * outlive it. *out is NULL on error. Errors: EXAM_ERR_NOMEM. */
+exam_status exam_grader_prepare(const exam_grader *g, const exam_grade_job *jobs, size_t n,
+                                exam_grade_prep **out);
+
+/* The second half: inline-reference vectors, encoding of the prepared tokens, similarity ops
+ * and scoring, into results[0..exam_grade_prep_count(prep)) in prep order; results as
+ * exam_grader_grade gives for the same jobs (latency_ms counts the prep's time too). prep must
+ * come from exam_grader_prepare on this grader; it is only read and is still the caller's to
+ * free. Errors as exam_grader_grade: then every result carries the error. */
+exam_status exam_grader_grade_prepared(exam_grader *g, const exam_grade_prep *prep,
+                                       exam_grade_result *results);
+
+/* An empty prep, to gather others into with exam_grade_prep_append. Errors: EXAM_ERR_NOMEM. */
+exam_status exam_grade_prep_new(exam_grade_prep **out);
+
+/* Moves src's jobs to the end of dst (src is left empty, still to be freed), so preps of single
+ * jobs can be graded as one batch. Errors: EXAM_ERR_NOMEM (both unchanged). */
+exam_status exam_grade_prep_append(exam_grade_prep *dst, exam_grade_prep *src);
+
+/* The number of jobs in a prep (0 for NULL). */
+size_t exam_grade_prep_count(const exam_grade_prep *prep);
+
+/* Wordpieces of job i's answer as it will be encoded (injected sentences removed, no
+ * [CLS]/[SEP]); 0 for a job that will not be encoded (failed, empty, a non-answer). */
+size_t exam_grade_prep_answer_tokens(const exam_grade_prep *prep, size_t i);
+
+/* Seconds spent in exam_grader_prepare for the jobs a prep holds. */
+double exam_grade_prep_seconds(const exam_grade_prep *prep);
+
+/* Frees a prep (NULL is allowed). */
+void exam_grade_prep_free(exam_grade_prep *prep);
 
 #endif

@@ -56,6 +56,19 @@ exam_status exam_gv_encode(exam_encoder *enc, const char *const *texts, int n, i
     return st;
 }
 
+exam_status exam_gv_encode_tokens(exam_encoder *enc, const exam_tokens *toks, int n,
+                                  int want_tokens, exam_embeddings *out, double *seconds) {
+    memset(out, 0, sizeof *out);
+    if (n == 0) return EXAM_OK;
+    exam_encode_options o = exam_encode_default_options();
+    o.long_mode = EXAM_LONG_WINDOW; /* as exam_gv_encode */
+    o.want_tokens = want_tokens;
+    double t0 = now_seconds();
+    exam_status st = exam_encoder_encode_tokens(enc, toks, n, &o, out);
+    if (seconds) *seconds += now_seconds() - t0;
+    return st;
+}
+
 static float *copy_rows(const float *src, int rows, int dim) {
     size_t bytes = (size_t)(rows > 0 ? rows : 1) * (size_t)dim * sizeof(float);
     float *d = calloc(1, bytes);

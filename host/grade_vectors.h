@@ -10,6 +10,7 @@
 #include "bank.h"
 #include "encoder.h"
 #include "error.h"
+#include "tokenizer.h"
 
 /* The embeddings of one question's texts. */
 typedef struct exam_qvec {
@@ -70,6 +71,11 @@ int exam_qvec_in_question(const exam_qvec *v, int32_t id);
  * *seconds. Errors: those of exam_encoder_encode. */
 exam_status exam_gv_encode(exam_encoder *enc, const char *const *texts, int n, int want_tokens,
                            exam_embeddings *out, double *seconds);
+
+/* exam_gv_encode for texts already tokenized by the encoder's tokenizer (see
+ * exam_encoder_encode_tokens): the same options, the same vectors. */
+exam_status exam_gv_encode_tokens(exam_encoder *enc, const exam_tokens *toks, int n,
+                                  int want_tokens, exam_embeddings *out, double *seconds);
 
 /* Embeds n sources into vecs[0..n). When idf->w is NULL the idf is first computed from these
  * sources' references (the bank's); token weights come from it. Errors: EXAM_ERR_NOMEM and

@@ -33,6 +33,7 @@ void wk_item_free(wk_item *it) {
     free(it->cohort);
     free(it->result);
     free(it->calib_pair);
+    exam_grade_prep_free(it->prep); /* before the job: it borrows the job's strings */
     exam_grade_job_free(&it->job);
     memset(it, 0, sizeof *it);
 }
@@ -184,7 +185,6 @@ void exam_worker_free(exam_worker *w) {
         free(w->ready);
     }
     wk_batch_clear(&w->carry);
-    exam_tokens_free(&w->tok_scratch);
     wk_calib_free(w->calib);
     if (w->own_metrics) exam_wm_free(w->metrics);
     pthread_cond_destroy(&w->cv);
@@ -405,11 +405,21 @@ static exam_status grade_batch(exam_worker *w, wk_batch *b) {
         free(res);
         return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     }
+    /* the items' preps (made on the reader thread) gathered into one batch, in item order */
+    exam_grade_prep *prep = NULL;
+    exam_status st = exam_grade_prep_new(&prep);
     size_t k = 0;
-    for (size_t i = 0; i < b->n; i++)
-        if (b->items[i].kind == WK_JOB) jobs[k++] = b->items[i].job; /* shallow: items own */
+    for (size_t i = 0; i < b->n && st == EXAM_OK; i++) {
+        wk_item *it = &b->items[i];
+        if (it->kind != WK_JOB) continue;
+        jobs[k++] = it->job; /* shallow: items own */
+        if (!it->prep) st = wk_prepare_item(w, it);
+        if (st == EXAM_OK) st = exam_grade_prep_append(prep, it->prep);
+    }
+    b->prepare_s = exam_grade_prep_seconds(prep);
     double t0 = wk_now();
-    exam_status st = nj ? exam_grader_grade(w->cfg.grader, jobs, nj, res) : EXAM_OK;
+    if (st == EXAM_OK && nj) st = exam_grader_grade_prepared(w->cfg.grader, prep, res);
+    exam_grade_prep_free(prep);
     double dt = wk_now() - t0;
     exam_wm_observe(w->metrics, EXAM_WM_STAGE_GRADE, dt);
     exam_wm_add(w->metrics, EXAM_WM_GRADE_SECONDS, dt);
@@ -511,8 +521,8 @@ static void count_results(exam_worker *w, const wk_batch *b) {
     exam_wm_add(w->metrics, EXAM_WM_BATCHES, 1);
     exam_wm_observe(w->metrics, EXAM_WM_BATCH_JOBS, (double)b->n);
     exam_wm_observe(w->metrics, EXAM_WM_BATCH_TOKENS, (double)b->tokens);
-    exam_log(EXAM_LOG_DEBUG, "batch", "jobs=%zu ok=%ld failed=%ld tokens=%ld", b->n, done, failed,
-             b->tokens);
+    exam_log(EXAM_LOG_DEBUG, "batch", "jobs=%zu ok=%ld failed=%ld tokens=%ld prepare_ms=%.3f", b->n,
+             done, failed, b->tokens, b->prepare_s * 1e3);
     for (size_t i = 0; i < b->n; i++)
         if (!b->items[i].ok && b->items[i].kind != WK_TRIMMED) {
             char q[400];

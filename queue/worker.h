@@ -33,10 +33,11 @@ typedef struct exam_worker_config {
                                  list is empty [3600000]; -1: never */
     double drain_s;           /* on stop, finish the batches in hand within this long [20] */
     double idle_exit_s;       /* return after this long with no job at all [0: never] */
-    exam_grader *grader;      /* required; used only from the thread that calls run */
+    exam_grader *grader;      /* required; the reader thread calls exam_grader_prepare on it
+                                 (read only), the thread that calls run grades */
     exam_grade_context context; /* written into results; `worker` defaults to the consumer */
-    const struct exam_tokenizer *tokenizer; /* counts wordpieces for the token budget; NULL:
-                                               estimate one per 4 bytes */
+    const struct exam_tokenizer *tokenizer; /* unused: the token budget counts the wordpieces
+                                               the grader's prepare found (kept for callers) */
     exam_worker_metrics *metrics;           /* where to count (NULL: the worker keeps its own) */
     long calib_min;         /* fit a cohort's calibration once it has this many judged pairs
                                [20]; -1: never fit automatically (pairs are still kept) */

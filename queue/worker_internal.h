@@ -25,17 +25,18 @@ typedef struct wk_item {
     wk_kind kind;
     char *raw; /* the payload as received (field "job"), owned; "" when absent */
     size_t raw_len;
-    char *id;           /* the job id when it could be read (owned), else NULL */
-    char *cohort;       /* the job's cohort when it could be read (owned), else NULL */
-    exam_grade_job job; /* WK_JOB only */
-    exam_status err;    /* why, for WK_INVALID */
-    char code[32];      /* error code of the result and dead letter */
-    char message[320];  /* error message */
-    long deliveries;    /* delivery count (1 for a first read) */
-    int tokens;         /* answer wordpieces (the batch budget) */
-    double enqueue_ms;  /* the entry id's millisecond part */
-    char *result;       /* result JSON text (after grading), owned; NULL for WK_TRIMMED */
-    int ok;             /* the result has a score */
+    char *id;              /* the job id when it could be read (owned), else NULL */
+    char *cohort;          /* the job's cohort when it could be read (owned), else NULL */
+    exam_grade_job job;    /* WK_JOB only */
+    exam_status err;       /* why, for WK_INVALID */
+    char code[32];         /* error code of the result and dead letter */
+    char message[320];     /* error message */
+    long deliveries;       /* delivery count (1 for a first read) */
+    int tokens;            /* answer wordpieces + 2 (the batch budget), from prep */
+    exam_grade_prep *prep; /* WK_JOB: the job prepared by the reader (exam_grader_prepare) */
+    double enqueue_ms;     /* the entry id's millisecond part */
+    char *result;          /* result JSON text (after grading), owned; NULL for WK_TRIMMED */
+    int ok;                /* the result has a score */
     double score;
     char *calib_pair; /* the judged pair for the cohort's pairs hash (worker_calib.c), owned */
 } wk_item;
@@ -44,7 +45,8 @@ typedef struct wk_batch {
     wk_item *items;
     size_t n, cap;
     long tokens;
-    double read_s, decode_s; /* stage times */
+    double read_s, decode_s; /* stage times (decode includes the jobs' prepare) */
+    double prepare_s;        /* of decode_s, the time in exam_grader_prepare */
 } wk_batch;
 
 struct exam_worker {
@@ -74,7 +76,6 @@ struct exam_worker {
                               with the connection may have delivered some to us) */
     char own_cursor[48];   /* where that re-read goes on */
     double next_claim, next_heartbeat, next_stats;
-    exam_tokens tok_scratch;
 
     struct wk_calib *calib; /* cohorts' calibration maps as last read (worker_calib.c) */
 };
@@ -96,8 +97,14 @@ exam_status wk_batch_move(wk_batch *to, wk_batch *from);
 
 /* worker_read.c: decodes stream entry `e` (an array [id, [field, value, ...]]) delivered
  * `deliveries` times into *it: a valid job, or an invalid one with its code and message.
- * Errors: EXAM_ERR_NOMEM only (every bad input is an invalid item). */
+ * Errors: EXAM_ERR_NOMEM only (every bad input is an invalid item). A valid job is not yet
+ * prepared (see wk_prepare_item). */
 exam_status wk_decode_entry(exam_worker *w, const redisReply *e, long deliveries, wk_item *it);
+
+/* worker_read.c: prepares a valid job for grading on the calling (reader) thread: question,
+ * signals, sentences and wordpieces (exam_grader_prepare), and sets it->tokens from the
+ * prepared answer. Errors: EXAM_ERR_NOMEM. */
+exam_status wk_prepare_item(exam_worker *w, wk_item *it);
 
 /* worker_read.c: fills b with the next batch (carried-over items, reclaimed entries, then new
  * ones) cut by count, token budget and wait window. An empty batch means nothing arrived within

@@ -37,16 +37,14 @@ static void set_invalid(wk_item *it, exam_status st, const char *msg) {
     snprintf(it->message, sizeof it->message, "%s", msg);
 }
 
-/* Counts the answer's wordpieces (or estimates them when there is no tokenizer). */
-static int count_tokens(exam_worker *w, const exam_grade_job *job) {
-    long est = (long)(job->answer_len / 4) + 1;
-    if (w->cfg.tokenizer) {
-        exam_tokens_clear(&w->tok_scratch);
-        if (exam_tokenizer_encode(w->cfg.tokenizer, job->answer, job->answer_len,
-                                  &w->tok_scratch) == EXAM_OK)
-            est = (long)w->tok_scratch.count;
-    }
-    return (int)(est > (1L << 30) ? (1L << 30) : est) + 2;
+exam_status wk_prepare_item(exam_worker *w, wk_item *it) {
+    exam_grade_prep_free(it->prep);
+    it->prep = NULL;
+    exam_status st = exam_grader_prepare(w->cfg.grader, &it->job, 1, &it->prep);
+    if (st != EXAM_OK) return st;
+    size_t n = exam_grade_prep_answer_tokens(it->prep, 0);
+    it->tokens = (int)(n > (1u << 30) ? (1u << 30) : n) + 2;
+    return EXAM_OK;
 }
 
 exam_status wk_decode_entry(exam_worker *w, const redisReply *e, long deliveries, wk_item *it) {
@@ -133,7 +131,6 @@ exam_status wk_decode_entry(exam_worker *w, const redisReply *e, long deliveries
             exam_grade_job_free(&it->job);
         } else {
             it->kind = WK_JOB;
-            it->tokens = count_tokens(w, &it->job);
         }
     }
     json_decref(obj);
@@ -181,6 +178,12 @@ static exam_status add_item(exam_worker *w, wk_batch *b, const redisReply *e, lo
         snprintf(it->message, sizeof it->message,
                  "job was delivered %ld times (limit %d): workers failed on it repeatedly",
                  deliveries, w->cfg.max_deliveries);
+    }
+    if (it->kind == WK_JOB) {
+        double t1 = wk_now();
+        st = wk_prepare_item(w, it);
+        b->decode_s += wk_now() - t1;
+        if (st != EXAM_OK) return st;
     }
     b->tokens += it->tokens;
     return EXAM_OK;

@@ -57,7 +57,10 @@ worker_pid=$!
 kill -TERM "$worker_pid" && wait "$worker_pid" || true
 worker_pid=""
 "$exe" status
-echo "results: $out/demo-queue-results.jsonl   report: $out/demo-queue-report.html"
+echo "== agreement with the judge scores some demo jobs carry, and the fitted map (worker-side)"
+"$exe" calibrate show demo --report "$out/demo-calibration.html"
+echo "results: $out/demo-queue-results.jsonl   report: $out/demo-queue-report.html" \
+  "  calibration: $out/demo-calibration.html"
 cleanup
 trap - EXIT
 

@@ -31,7 +31,8 @@ static const char results_help[] =
     "                     JSONL goes to stdout)\n"
     "  --report FILE      write the HTML report of `examiner grade`\n"
     "  --bank PATH        question bank for the report's question texts\n"
-    "  --answers FILE     the submitted jobs, for the report's answer texts\n"
+    "  --answers FILE     the submitted jobs: the report's answer texts, and the table's and\n"
+    "                     report's order (the file's, as `examiner grade` prints it)\n"
     "  --title TEXT       report title (default: \"Grading report: cohort C\")\n"
     "Exit status 1 when some recorded jobs have no result (after --wait: when it timed out).\n";
 
@@ -116,6 +117,49 @@ static char **answers_for(const char *path, json_t *results) {
     }
     json_decref(by_id);
     return answers;
+}
+
+/* A new array of the results in the order their jobs appear in the submitted jobs file (results
+ * of ids not in the file keep their order, after the others), so the table's and the report's
+ * rows and columns follow the file, as `examiner grade`'s do. NULL when the file cannot be read. */
+static json_t *in_file_order(const char *path, json_t *results) {
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    json_t *line_of = json_object();
+    char *line = NULL;
+    size_t cap = 0;
+    json_int_t k = 0;
+    while (line_of && getline(&line, &cap, f) > 0) {
+        json_t *job = json_loads(line, 0, NULL);
+        const char *id = json_string_value(json_object_get(job, "id"));
+        if (id && !json_object_get(line_of, id)) json_object_set_new(line_of, id, json_integer(k));
+        k++;
+        json_decref(job);
+    }
+    free(line);
+    fclose(f);
+    json_t *ordered = line_of ? json_array() : NULL;
+    size_t n = json_array_size(results);
+    json_t **slot = ordered ? calloc((size_t)k + n + 1, sizeof *slot) : NULL;
+    if (!slot) {
+        json_decref(ordered);
+        json_decref(line_of);
+        return NULL;
+    }
+    size_t extra = (size_t)k;
+    for (size_t i = 0; i < n; i++) {
+        json_t *res = json_array_get(results, i);
+        const char *id = json_string_value(json_object_get(res, "id"));
+        json_t *at = id ? json_object_get(line_of, id) : NULL;
+        size_t pos = at ? (size_t)json_integer_value(at) : extra++;
+        if (slot[pos]) pos = extra++; /* the same id twice in the file: keep both */
+        slot[pos] = res;
+    }
+    for (size_t i = 0; i < extra; i++)
+        if (slot[i]) json_array_append(ordered, slot[i]);
+    free(slot);
+    json_decref(line_of);
+    return ordered;
 }
 
 static int write_report(const char *path, const char *bank_path, const char *answers_path,
@@ -250,13 +294,18 @@ int exam_cli_results(int argc, char **argv) {
     } else if (out == stdout) {
         fflush(stdout);
     }
-    if (table) print_table(out == stdout ? stderr : stdout, results);
+    /* the JSONL above is sorted by candidate and question; the views follow the jobs file when
+     * it is given */
+    json_t *view = answers ? in_file_order(answers, results) : NULL;
+    if (!view) view = json_incref(results);
+    if (table) print_table(out == stdout ? stderr : stdout, view);
     if (report) {
         char def_title[256];
         snprintf(def_title, sizeof def_title, "Grading report: cohort %s", cohort);
-        if (write_report(report, bank, answers, title ? title : def_title, results) != 0)
+        if (write_report(report, bank, answers, title ? title : def_title, view) != 0)
             rc = EXAM_EXIT_FAILURE;
     }
+    json_decref(view);
     if (missing && rc == EXAM_EXIT_OK) {
         fprintf(stderr, "examiner results: %zu jobs of cohort '%s' have no result yet\n", missing,
                 cohort);

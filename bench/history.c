@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "bank.h"
+#include "html_escape.h"
 
 exam_status exam_bench_history_append(const char *dir, const char *json_path) {
     json_error_t jerr;
@@ -49,27 +50,6 @@ typedef struct run {
     exam_bench_results res;
     char label[64]; /* date and commit */
 } run;
-
-static void html_escape(FILE *f, const char *s) {
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
 
 static const exam_bench_series *find_series(const exam_bench_results *r, const char *name) {
     for (size_t i = 0; i < r->n; i++) {
@@ -124,7 +104,7 @@ static void write_chart(FILE *f, const run *runs, size_t n_runs, const char *nam
         hi += fabs(hi) * 0.05 + 1e-9;
     }
     fputs("<h2>", f);
-    html_escape(f, name);
+    exam_html_escape(f, name, 0);
     fputs("</h2>\n", f);
     fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\" xmlns=\"http://www.w3.org/2000/svg\">\n", W, H);
     fprintf(f,
@@ -157,7 +137,7 @@ static void write_chart(FILE *f, const run *runs, size_t n_runs, const char *nam
         int bad = regressed(runs, k, name, o);
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\"><title>", x, y,
                 bad ? 5 : 3, bad ? "#d00" : "#36c");
-        html_escape(f, runs[k].label);
+        exam_html_escape(f, runs[k].label, 0);
         fprintf(f, ": %.5g (n=%zu)%s</title></circle>\n", m, s->n, bad ? " REGRESSION" : "");
     }
     fputs("</svg>\n", f);
@@ -224,7 +204,7 @@ exam_status exam_bench_report_write(const char *jsonl, const char *metric,
               "</h1>\n",
               f);
         fprintf(f, "<p>%zu runs from ", n_runs);
-        html_escape(f, jsonl);
+        exam_html_escape(f, jsonl, 0);
         fprintf(f,
                 " (%zu lines skipped). Median %s per run; red points: Mann-Whitney p &lt; %g and "
                 "a median change beyond %.1f%% in the bad direction against the run before.</p>\n",

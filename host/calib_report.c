@@ -5,6 +5,7 @@
 
 #include "calib.h"
 #include "calib_report.h"
+#include "html_escape.h"
 
 static double num(const json_t *o, const char *key) {
     json_t *v = json_object_get(o, key);
@@ -96,27 +97,6 @@ void exam_calib_print_table(FILE *out, const json_t *calib) {
     }
 }
 
-static void esc(FILE *out, const char *s) {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        default:
-            fputc(*s, out);
-        }
-    }
-}
-
 /* The reliability diagram: mean judge score per examiner-score bin against the diagonal, with
  * the isotonic map as a line; both axes on the judge's scale. */
 static void diagram(FILE *out, const json_t *calib) {
@@ -169,7 +149,7 @@ exam_status exam_calib_write_html(FILE *out, const json_t *calib) {
             "<section class=\"calib\"><h2>Agreement with the judge</h2><p>%lld judged "
             "answers, judge scale 0&ndash;%g, fitted ",
             (long long)json_integer_value(json_object_get(calib, "n")), num(calib, "scale_max"));
-    esc(out, json_string_value(json_object_get(calib, "fitted_at")));
+    exam_html_escape(out, json_string_value(json_object_get(calib, "fitted_at")), 0);
     fputs(".</p><div style=\"display:flex;gap:2em;flex-wrap:wrap\"><table><tr><th>statistic</th>"
           "<th>value</th><th>95% interval</th><th></th></tr>",
           out);
@@ -177,7 +157,7 @@ exam_status exam_calib_write_html(FILE *out, const json_t *calib) {
         fprintf(out, "<tr><td class=\"c\">%s</td><td>%s</td><td>%s</td><td class=\"c\"><small>",
                 rows[i].label, fmt(b1, sizeof b1, num(calib, rows[i].key), 3),
                 rows[i].ci ? fmt_ci(b2, sizeof b2, json_object_get(calib, rows[i].ci)) : "");
-        esc(out, rows[i].note);
+        exam_html_escape(out, rows[i].note, 0);
         fputs("</small></td></tr>", out);
     }
     fputs("</table><figure style=\"margin:0\">", out);
@@ -199,9 +179,9 @@ exam_status exam_calib_write_html(FILE *out, const json_t *calib) {
         json_t *d;
         json_array_foreach(dis, i, d) {
             fputs("<tr><td class=\"c\">", out);
-            esc(out, json_string_value(json_object_get(d, "id")));
+            exam_html_escape(out, json_string_value(json_object_get(d, "id")), 0);
             fputs("</td><td class=\"c\">", out);
-            esc(out, json_string_value(json_object_get(d, "candidate")));
+            exam_html_escape(out, json_string_value(json_object_get(d, "candidate")), 0);
             fprintf(out, "</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%+.2f</td></tr>",
                     num(d, "score"), num(d, "score_calibrated"), num(d, "judge"), num(d, "diff"));
         }

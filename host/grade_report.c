@@ -7,6 +7,7 @@
 
 #include "bank.h"
 #include "calib_report.h"
+#include "html_escape.h"
 
 typedef struct names {
     const char **items;
@@ -127,33 +128,6 @@ void exam_report_print_table(FILE *out, json_t *const *results, size_t n) {
 
 /* ---- HTML ---- */
 
-static void esc(FILE *out, const char *s) {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        case '\'':
-            fputs("&#39;", out);
-            break;
-        case '\n':
-            fputs("<br>", out);
-            break;
-        default:
-            fputc(*s, out);
-        }
-    }
-}
-
 static const char *score_class(double s) {
     return s >= 7.0 ? "hi" : s >= 4.0 ? "mid" : "lo";
 }
@@ -166,7 +140,7 @@ static void list(FILE *out, const json_t *o, const char *key, const char *cls, c
     json_t *v;
     json_array_foreach(a, i, v) {
         fputs("<li>", out);
-        esc(out, json_string_value(v));
+        exam_html_escape(out, json_string_value(v), 1);
         fputs("</li>", out);
     }
     fputs("</ul></div>", out);
@@ -199,20 +173,20 @@ exam_status exam_report_write_html(FILE *out, json_t *const *results, const char
             break;
         }
     fprintf(out, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-    esc(out, title);
+    exam_html_escape(out, title, 1);
     fprintf(out, "</title><style>%s</style></head><body><h1>", css);
-    esc(out, title);
+    exam_html_escape(out, title, 1);
     fprintf(out, "</h1><p>%zu candidates, %zu questions, %zu answers graded", g.cands.count,
             g.quests.count, n - g.errors);
     if (g.errors) fprintf(out, ", %zu failed", g.errors);
     fputs(". <small>Scores are 0&ndash;10 from the answer's similarity to the model answer, "
           "its key-point coverage and misconception checks; model ",
           out);
-    esc(out, model);
+    exam_html_escape(out, model, 1);
     fputs(", backend ", out);
-    esc(out, backend);
+    exam_html_escape(out, backend, 1);
     fputs(", bank ", out);
-    esc(out, bank_version);
+    exam_html_escape(out, bank_version, 1);
     fputs(".</small></p>", out);
 
     /* cohort table */
@@ -220,14 +194,14 @@ exam_status exam_report_write_html(FILE *out, json_t *const *results, const char
     for (size_t q = 0; q < g.quests.count; q++) {
         const exam_question *bq = bank ? exam_bank_find(bank, g.quests.items[q]) : NULL;
         fprintf(out, "<th title=\"");
-        esc(out, bq ? bq->question : g.quests.items[q]);
+        exam_html_escape(out, bq ? bq->question : g.quests.items[q], 1);
         fprintf(out, "\">Q%zu</th>", q + 1);
     }
     fputs("<th>mean</th></tr>", out);
     for (size_t c = 0; c < g.cands.count; c++) {
         fputs("<tr><td class=\"c\"><a href=\"#cand-", out);
         fprintf(out, "%zu\">", c);
-        esc(out, g.cands.items[c]);
+        exam_html_escape(out, g.cands.items[c], 1);
         fputs("</a></td>", out);
         double sum = 0;
         int cnt = 0;
@@ -253,9 +227,9 @@ exam_status exam_report_write_html(FILE *out, json_t *const *results, const char
     for (size_t q = 0; q < g.quests.count; q++) {
         const exam_question *bq = bank ? exam_bank_find(bank, g.quests.items[q]) : NULL;
         fputs("<li>", out);
-        esc(out, bq ? bq->question : g.quests.items[q]);
+        exam_html_escape(out, bq ? bq->question : g.quests.items[q], 1);
         fputs(" <small>(", out);
-        esc(out, g.quests.items[q]);
+        exam_html_escape(out, g.quests.items[q], 1);
         fputs(")</small></li>", out);
     }
     fputs("</ol>", out);
@@ -269,7 +243,7 @@ exam_status exam_report_write_html(FILE *out, json_t *const *results, const char
     /* per candidate */
     for (size_t c = 0; c < g.cands.count; c++) {
         fprintf(out, "<h2 id=\"cand-%zu\">", c);
-        esc(out, g.cands.items[c]);
+        exam_html_escape(out, g.cands.items[c], 1);
         fputs("</h2>", out);
         for (size_t q = 0; q < g.quests.count; q++) {
             long i = g.cell[c * g.quests.count + q];
@@ -279,7 +253,7 @@ exam_status exam_report_write_html(FILE *out, json_t *const *results, const char
             double s = json_number_value(json_object_get(o, "score"));
             fprintf(out, "<div class=\"q\"><span class=\"score %s\">%.1f</span> <b>Q%zu.</b> ",
                     score_class(s), s, q + 1);
-            esc(out, bq ? bq->question : g.quests.items[q]);
+            exam_html_escape(out, bq ? bq->question : g.quests.items[q], 1);
             fputs("<div>", out);
             size_t k;
             json_t *f;
@@ -287,7 +261,7 @@ exam_status exam_report_write_html(FILE *out, json_t *const *results, const char
                 const char *fl = json_string_value(f);
                 int bad = fl && strcmp(fl, "misconception") != 0;
                 fprintf(out, "<span class=\"flag%s\">", bad ? " bad" : "");
-                esc(out, fl);
+                exam_html_escape(out, fl, 1);
                 fputs("</span>", out);
             }
             json_t *judge = json_object_get(o, "judge");
@@ -304,7 +278,7 @@ exam_status exam_report_write_html(FILE *out, json_t *const *results, const char
             list(out, o, "misconceptions", "wrong", "States a known misconception");
             if (answers && answers[i]) {
                 fputs("<details><summary>Answer</summary><p>", out);
-                esc(out, answers[i][0] ? answers[i] : "(empty)");
+                exam_html_escape(out, answers[i][0] ? answers[i] : "(empty)", 1);
                 fputs("</p></details>", out);
             }
             fputs("</div>", out);

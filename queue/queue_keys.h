@@ -8,6 +8,7 @@
 
 #define EXAM_QUEUE_NAME_MAX 64
 #define EXAM_QUEUE_GROUP "examiner"
+#define EXAM_QUEUE_DEFAULT_NAME "grading"
 
 typedef struct exam_queue_keys {
     char queue[EXAM_QUEUE_NAME_MAX + 1];

@@ -6,6 +6,9 @@
 
 #include "error.h"
 
+/* Where Redis is looked for when neither an option nor $REDIS_URL says. */
+#define EXAM_REDIS_DEFAULT_URL "redis://127.0.0.1:6379/0"
+
 /* A parsed Redis URL. Strings are owned; user and password are NULL when absent. */
 typedef struct exam_redis_url {
     char *host;     /* host name or address; IPv6 literals without brackets */

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "queue_keys.h"
+#include "redis_url.h"
 #include "worker_calib.h"
 #include "worker_internal.h"
 
@@ -90,8 +92,8 @@ static void make_consumer_name(char *buf, size_t size) {
 
 static exam_status check_config(exam_worker_config *c) {
     if (!c->grader) return exam_error_set(EXAM_ERR_ARG, "the worker needs a grader");
-    if (!c->redis_url) c->redis_url = "redis://127.0.0.1:6379/0";
-    if (!c->queue) c->queue = "grading";
+    if (!c->redis_url) c->redis_url = EXAM_REDIS_DEFAULT_URL;
+    if (!c->queue) c->queue = EXAM_QUEUE_DEFAULT_NAME;
     if (c->batch <= 0) c->batch = 32;
     if (c->batch > 4096) return exam_error_set(EXAM_ERR_ARG, "batch of %d > 4096", c->batch);
     if (c->max_batch_tokens <= 0) c->max_batch_tokens = 8192;

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int free_port(void) {
+int exam_test_free_port(void) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return -1;
     struct sockaddr_in a = {0};
@@ -104,7 +104,7 @@ int exam_test_redis_start(exam_test_redis *r, const char *extra_config) {
     }
     if (extra_config) snprintf(r->extra, sizeof r->extra, "%s", extra_config);
     for (int attempt = 0; attempt < 5; attempt++) {
-        r->port = free_port();
+        r->port = exam_test_free_port();
         if (r->port <= 0) return -1;
         char conf[300];
         snprintf(conf, sizeof conf, "%s/redis.conf", r->dir);

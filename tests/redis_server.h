@@ -32,6 +32,9 @@ int exam_test_redis_restart(exam_test_redis *r);
 /* Stops the server if it runs and removes its folder. */
 void exam_test_redis_free(exam_test_redis *r);
 
+/* A loopback TCP port that was free a moment ago (bound and released), or -1. */
+int exam_test_free_port(void);
+
 /* Runs `redis-cli -p PORT ARGS...` (a shell fragment, for set-up and checks) and returns its
  * stdout (trailing newline removed) in a static buffer, or NULL if it could not run. */
 const char *exam_test_redis_cli(const exam_test_redis *r, const char *args);

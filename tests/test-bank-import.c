@@ -183,23 +183,6 @@ static void test_hostile(void) {
 
 /* ---- the shared seeds ---- */
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf) buf[n] = '\0';
-    fclose(f);
-    if (len) *len = (size_t)n;
-    return buf;
-}
-
 static const exam_question *find_question(const exam_bank *b, const char *text, size_t n) {
     for (size_t i = 0; i < b->count; i++)
         if (strlen(b->questions[i].question) == n &&
@@ -227,7 +210,7 @@ static void test_seeds(const char *dir) {
     /* 001: ID-headed; every "XX-YYY-NNN question" line is a question */
     if (import_seed(dir, "001_be189eef77056074.txt", &bank, &rep)) {
         snprintf(path, sizeof path, "%s/001_be189eef77056074.txt", dir);
-        char *raw = slurp(path, NULL);
+        char *raw = exam_test_read_file(path, NULL);
         size_t expected = 0, found = 0;
         for (char *line = raw ? strtok(raw, "\n") : NULL; line; line = strtok(NULL, "\n")) {
             char *sp = strchr(line, ' ');
@@ -256,7 +239,7 @@ static void test_seeds(const char *dir) {
         CHECK(rep.mojibake.codepage != NULL && rep.mojibake.repaired > 50);
         snprintf(path, sizeof path, "%s/003_0e7c44c96d4411e4.txt", dir);
         size_t raw_len = 0;
-        char *mangled = slurp(path, &raw_len), *raw = NULL;
+        char *mangled = exam_test_read_file(path, &raw_len), *raw = NULL;
         exam_mojibake_report mr;
         CHECK(mangled && exam_mojibake_repair(mangled, raw_len, &raw, NULL, &mr) == EXAM_OK);
         free(mangled);
@@ -284,7 +267,7 @@ static void test_seeds(const char *dir) {
     /* 004: numbered questions with advertising between them */
     if (import_seed(dir, "004_2e81cf07c1a4fdd4.txt", &bank, &rep)) {
         snprintf(path, sizeof path, "%s/004_2e81cf07c1a4fdd4.txt", dir);
-        char *raw = slurp(path, NULL);
+        char *raw = exam_test_read_file(path, NULL);
         size_t expected = 0, found = 0;
         for (char *line = raw ? strtok(raw, "\n") : NULL; line; line = strtok(NULL, "\n")) {
             char *e;

@@ -32,12 +32,9 @@ static char out_text[1 << 20], err_text[1 << 16];
 static exam_queue_keys keys;
 
 static void slurp(const char *path, char *buf, size_t size) {
-    buf[0] = '\0';
-    FILE *f = fopen(path, "r");
-    if (!f) return;
-    size_t n = fread(buf, 1, size - 1, f);
-    buf[n] = '\0';
-    fclose(f);
+    char *text = exam_test_read_file(path, NULL);
+    snprintf(buf, size, "%s", text ? text : "");
+    free(text);
 }
 
 /* Runs `examiner ARGS` with stdout and stderr captured; returns its exit status. */

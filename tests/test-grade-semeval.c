@@ -78,22 +78,6 @@ static char *next_element(const char **pos, const char *tag, const char *attr, c
     return text_of(gt + 1, e);
 }
 
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    if (b) b[n] = '\0';
-    fclose(f);
-    return b;
-}
-
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -129,7 +113,7 @@ static int load_corpus(const char *dir, const char *name, int stride, corpus *c)
     for (int f = 0; f < nn; f++) {
         char path[2048];
         snprintf(path, sizeof path, "%.1000s/%.1000s", dir, names[f]);
-        char *xml = slurp(path);
+        char *xml = exam_test_read_file(path, NULL);
         free(names[f]);
         if (!xml) continue;
         const char *p = xml;

@@ -27,12 +27,6 @@
 static exam_test_redis srv;
 static char exe[512], bank[600], cache[600];
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void sleep_s(double s) {
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     nanosleep(&ts, NULL);
@@ -196,9 +190,9 @@ static long long finished(exam_redis *r, const exam_queue_keys *k, const char *p
 /* Waits until all n jobs have results and nothing is pending; reconnects across restarts. */
 static int wait_all(exam_redis *r, const exam_queue_keys *k, const char *prefix, long long n,
                     double timeout) {
-    double t0 = now_s();
+    double t0 = exam_test_now();
     long long done = 0, pending = -1;
-    while (now_s() - t0 < timeout) {
+    while (exam_test_now() - t0 < timeout) {
         if (!exam_redis_connected(r)) exam_redis_reconnect(r);
         done = finished(r, k, prefix, &pending);
         if (done == n && pending == 0) return 0;
@@ -302,9 +296,9 @@ static void chaos_worker_kills(exam_redis *r, int n) {
     char victim_name[64] = "victim-0";
     pid_t victim = start_worker("chaos-a", victim_name);
     int kills = 0, kills_holding = 0, restarts = 0;
-    double t0 = now_s();
+    double t0 = exam_test_now();
     srand(12345);
-    while (kills < 8 && now_s() - t0 < 150) {
+    while (kills < 8 && exam_test_now() - t0 < 150) {
         double wait = 0.5 + 2.5 * (double)rand() / RAND_MAX;
         sleep_s(wait);
         long long pending = -1;
@@ -323,7 +317,7 @@ static void chaos_worker_kills(exam_redis *r, int n) {
         victim = start_worker("chaos-a", victim_name);
     }
     printf("chaos-a: %d kills (%d while holding jobs) in %.1f s\n", kills, kills_holding,
-           now_s() - t0);
+           exam_test_now() - t0);
     CHECKF(kills_holding >= 5, "only %d of %d kills hit a worker holding jobs", kills_holding,
            kills);
     int done = wait_all(r, &k, "ka", n, 240);
@@ -331,7 +325,7 @@ static void chaos_worker_kills(exam_redis *r, int n) {
     stop_worker(&victim, SIGTERM);
     stop_worker(&steady[0], SIGTERM);
     stop_worker(&steady[1], SIGTERM);
-    printf("chaos-a: %d jobs finished in %.1f s\n", n, now_s() - t0);
+    printf("chaos-a: %d jobs finished in %.1f s\n", n, exam_test_now() - t0);
     check_exactly_once(r, &k, "ka", n);
 }
 
@@ -341,10 +335,11 @@ static void chaos_redis_restarts(exam_redis *r, int n) {
     const char *jobs = write_jobs("kb", n);
     CHECK(jobs && submit("chaos-b", jobs) == 0);
     pid_t w[2] = {start_worker("chaos-b", "rb-0"), start_worker("chaos-b", "rb-1")};
-    double t0 = now_s();
+    double t0 = exam_test_now();
     long long pending = 0, before = 0;
     /* let them start grading, then stop Redis gracefully for a second */
-    while (now_s() - t0 < 60 && (before = finished(r, &k, "kb", &pending)) < n / 5) sleep_s(0.2);
+    while (exam_test_now() - t0 < 60 && (before = finished(r, &k, "kb", &pending)) < n / 5)
+        sleep_s(0.2);
     exam_test_redis_stop(&srv);
     sleep_s(1.0);
     CHECK(exam_test_redis_restart(&srv) == 0);
@@ -353,8 +348,9 @@ static void chaos_redis_restarts(exam_redis *r, int n) {
     CHECKF(after >= before, "graceful restart lost results: %lld before, %lld after", before,
            after);
     /* then SIGKILL it mid-run (appendfsync always keeps every acknowledged write) */
-    double t1 = now_s();
-    while (now_s() - t1 < 60 && (before = finished(r, &k, "kb", &pending)) < n / 2) sleep_s(0.2);
+    double t1 = exam_test_now();
+    while (exam_test_now() - t1 < 60 && (before = finished(r, &k, "kb", &pending)) < n / 2)
+        sleep_s(0.2);
     exam_test_redis_kill(&srv);
     sleep_s(0.5);
     CHECK(exam_test_redis_restart(&srv) == 0);
@@ -371,7 +367,7 @@ static void chaos_redis_restarts(exam_redis *r, int n) {
     }
     stop_worker(&w[0], SIGTERM);
     stop_worker(&w[1], SIGTERM);
-    printf("chaos-b: %d jobs finished in %.1f s\n", n, now_s() - t0);
+    printf("chaos-b: %d jobs finished in %.1f s\n", n, exam_test_now() - t0);
     check_exactly_once(r, &k, "kb", n);
 }
 

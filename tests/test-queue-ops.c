@@ -23,19 +23,10 @@ static exam_test_redis srv;
 static char exe[512];
 static char out_text[1 << 20], err_text[1 << 16];
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void slurp(const char *path, char *buf, size_t size) {
-    buf[0] = '\0';
-    FILE *f = fopen(path, "r");
-    if (!f) return;
-    size_t n = fread(buf, 1, size - 1, f);
-    buf[n] = '\0';
-    fclose(f);
+    char *text = exam_test_read_file(path, NULL);
+    snprintf(buf, size, "%s", text ? text : "");
+    free(text);
 }
 
 /* Runs `examiner ARGS` (a shell fragment) with stdout and stderr captured; returns the exit
@@ -225,9 +216,9 @@ static void test_maxlen(exam_redis *r) {
 }
 
 static void test_rate(exam_redis *r) {
-    double t0 = now_s();
+    double t0 = exam_test_now();
     int rc = run("submit %s --redis %s --queue t4 --rate 40", jobs_file("r1", "r", 21), srv.url);
-    double dt = now_s() - t0;
+    double dt = exam_test_now() - t0;
     CHECKF(rc == 0 && integer(r, "XLEN", "examiner:{t4}:jobs") == 21, "rc %d", rc);
     /* 21 jobs at 40/s: the last is due 0.5 s after the first */
     CHECKF(dt >= 0.48 && dt < 3.0, "21 jobs at 40/s took %.2f s", dt);
@@ -306,9 +297,9 @@ static void test_results_status(exam_redis *r) {
     int rc = run("results --cohort A --redis %s --queue t5", srv.url);
     CHECKF(rc == 1 && lines(out_text) == 2 && strstr(err_text, "1 jobs of cohort 'A' have no"),
            "rc %d out %s err %s", rc, out_text, err_text);
-    double t0 = now_s();
+    double t0 = exam_test_now();
     rc = run("results --cohort A --redis %s --queue t5 --wait --timeout 0.6", srv.url);
-    CHECKF(rc == 1 && now_s() - t0 < 3 && strstr(err_text, "timed out"), "rc %d err %s", rc,
+    CHECKF(rc == 1 && exam_test_now() - t0 < 3 && strstr(err_text, "timed out"), "rc %d err %s", rc,
            err_text);
     /* the last result arrives while `results --wait` waits */
     pid_t child = fork();
@@ -320,9 +311,9 @@ static void test_results_status(exam_redis *r) {
         exam_redis_close(c);
         _exit(0);
     }
-    t0 = now_s();
+    t0 = exam_test_now();
     rc = run("results --cohort A --redis %s --queue t5 --wait --timeout 20 --table", srv.url);
-    double waited = now_s() - t0;
+    double waited = exam_test_now() - t0;
     int status = 0;
     waitpid(child, &status, 0);
     CHECKF(rc == 0 && waited >= 0.6 && lines(out_text) == 3, "rc %d waited %.2f out %s err %s", rc,

@@ -28,12 +28,6 @@
 static char exe[1024], tmpdir[256];
 static exam_test_redis srv;
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Starts `examiner` with argv (NULL-terminated, argv[0] ignored), stdout and stderr to `log`. */
 static pid_t spawn(const char **argv, const char *log) {
     pid_t pid = fork();
@@ -52,9 +46,9 @@ static pid_t spawn(const char **argv, const char *log) {
 
 /* Waits for pid up to limit_s; returns its exit code, or -1 (killed then). */
 static int wait_exit(pid_t pid, double limit_s) {
-    double t0 = now_s();
+    double t0 = exam_test_now();
     int status;
-    while (now_s() - t0 < limit_s) {
+    while (exam_test_now() - t0 < limit_s) {
         if (waitpid(pid, &status, WNOHANG) == pid)
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         usleep(20000);
@@ -62,19 +56,6 @@ static int wait_exit(pid_t pid, double limit_s) {
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
     return -1;
-}
-
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
-    if (s) s[n] = '\0';
-    fclose(f);
-    return s;
 }
 
 static long long int_of(exam_redis *r, const char *fmt, const char *a, const char *b) {
@@ -125,20 +106,6 @@ static int submit_demo(exam_redis *r, const exam_queue_keys *k, int copies) {
     return n;
 }
 
-static int free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 /* GET http://127.0.0.1:port/path; returns the whole response (status line included) or NULL. */
 static char *http_get(int port, const char *path) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -175,9 +142,9 @@ static char *http_get(int port, const char *path) {
 static int wait_results(exam_redis *r, const exam_queue_keys *k, const char *cohort, long long want,
                         double limit_s) {
     char *ck = exam_queue_key_for(k, "cohort", cohort);
-    double t0 = now_s();
+    double t0 = exam_test_now();
     long long got = 0;
-    while (now_s() - t0 < limit_s && (got = int_of(r, "HGET %s %s", ck, "done")) < want)
+    while (exam_test_now() - t0 < limit_s && (got = int_of(r, "HGET %s %s", ck, "done")) < want)
         usleep(100000);
     free(ck);
     return got >= want;
@@ -190,7 +157,7 @@ static void test_round_trip(exam_redis *admin) {
     CHECK(n == 70);
     char url[256], http[64], log[512];
     snprintf(url, sizeof url, "redis://grader:s3cret-pw@127.0.0.1:%d/0", srv.port);
-    int port = free_port();
+    int port = exam_test_free_port();
     snprintf(http, sizeof http, "127.0.0.1:%d", port);
     snprintf(log, sizeof log, "%s/worker-rt.log", tmpdir);
     const char *argv[] = {"examiner",    "worker",  "--bank",  "data/bank", "--redis",
@@ -212,7 +179,7 @@ static void test_round_trip(exam_redis *admin) {
     kill(pid, SIGTERM);
     int rc = wait_exit(pid, 30.0);
     CHECKF(rc == 0, "worker exit code %d after SIGTERM", rc);
-    char *text = slurp(log);
+    char *text = exam_test_read_file(log, NULL);
     CHECKF(text && !strstr(text, "s3cret-pw"), "the password stays out of the log");
     CHECK(text && strstr(text, "grader:***@"));
     free(text);
@@ -287,12 +254,13 @@ static void test_drain(exam_redis *admin) {
                            "--cache-dir", tmpdir,    "--drain-s", "10",        NULL};
     pid_t pid = spawn(argv1, log);
     CHECK(wait_results(admin, &k, "demo", 24, 120.0));
-    double t0 = now_s();
+    double t0 = exam_test_now();
     kill(pid, SIGTERM);
     int rc = wait_exit(pid, 30.0);
     CHECKF(rc == 0, "exit code %d after SIGTERM", rc);
     /* --drain-s 10 bounds the drain; the rest is process teardown on a loaded machine */
-    CHECKF(now_s() - t0 < 15.0, "stopped within the drain time (%.1f s)", now_s() - t0);
+    CHECKF(exam_test_now() - t0 < 15.0, "stopped within the drain time (%.1f s)",
+           exam_test_now() - t0);
     char *ck = exam_queue_key_for(&k, "cohort", "demo");
     long long first = int_of(admin, "HGET %s %s", ck, "done");
     CHECK(first >= 24 && first < 420);
@@ -323,12 +291,12 @@ static void test_wrong_password(void) {
     snprintf(url, sizeof url, "redis://grader:not-the-pw-42@127.0.0.1:%d/0", srv.port);
     snprintf(log, sizeof log, "%s/worker-pw.log", tmpdir);
     const char *argv[] = {"examiner", "worker", "--bank", "data/bank", "--redis", url, NULL};
-    double t0 = now_s();
+    double t0 = exam_test_now();
     int rc = wait_exit(spawn(argv, log), 20.0);
-    double dt = now_s() - t0;
+    double dt = exam_test_now() - t0;
     CHECKF(rc == 4, "wrong password: exit code %d, want 4", rc);
     CHECKF(dt < 3.0, "failed in %.2f s", dt);
-    char *text = slurp(log);
+    char *text = exam_test_read_file(log, NULL);
     CHECKF(text && strstr(text, "authentication failed") && strstr(text, "grader:***@") &&
                !strstr(text, "not-the-pw-42"),
            "message: %s", text ? text : "(none)");

@@ -28,12 +28,6 @@
 
 static exam_queue_keys keys;
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Runs one command and returns its reply (the caller frees it), or NULL. */
 static redisReply *cmd(exam_redis *r, int argc, const char **argv, const size_t *lens) {
     redisReply *rep = NULL;
@@ -190,8 +184,8 @@ static void *run_thread(void *p) {
 /* Waits until XLEN dead reaches `dead` and every listed result exists, or times out. */
 static int wait_for(exam_redis *r, long long dead, const char *const *ids, int n_ids,
                     double limit_s) {
-    double t0 = now_s();
-    while (now_s() - t0 < limit_s) {
+    double t0 = exam_test_now();
+    while (exam_test_now() - t0 < limit_s) {
         const char *xl[] = {"XLEN", keys.dead};
         int ok = int_of(r, 2, xl) >= dead;
         for (int i = 0; ok && i < n_ids; i++) {

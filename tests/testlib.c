@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+
+#include "bank.h"
 
 int exam_test_passed;
 int exam_test_failed;
@@ -70,4 +73,21 @@ void exam_test_check_sts_figure(const char *datasets, const char *backend) {
     CHECKF(spearman >= 0.8198 && spearman <= 0.8208, "spearman %.4f outside 0.8203 ± 0.0005",
            spearman);
     CHECK(n == 1379);
+}
+
+double exam_test_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+char *exam_test_read_file(const char *path, size_t *len) {
+    char *text = NULL;
+    size_t n = 0;
+    if (exam_bank_read_file(path, &text, &n) != EXAM_OK) {
+        exam_error_clear();
+        return NULL;
+    }
+    if (len) *len = n;
+    return text;
 }

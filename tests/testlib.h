@@ -32,4 +32,11 @@ const char *exam_test_datasets_dir(void);
  * and checks its last line: cosine Spearman 0.8203 ± 0.0005 over 1379 pairs. */
 void exam_test_check_sts_figure(const char *datasets, const char *backend);
 
+/* Seconds on a monotonic clock. */
+double exam_test_now(void);
+
+/* A whole file in a new NUL-terminated buffer (the caller frees it; *len, when not NULL, gets
+ * its length without the NUL), or NULL when it cannot be read. */
+char *exam_test_read_file(const char *path, size_t *len);
+
 #endif

@@ -69,6 +69,12 @@ void exam_cli_close_encoder(exam_backend *be, exam_encoder *enc);
 /* Encoding options from the shared model args. */
 exam_encode_options exam_cli_encode_options(const exam_cli_model_args *args);
 
+/* The folder where the bank's embeddings are cached: `flag` (--cache-dir) when given, else
+ * $EXAMINER_CACHE_DIR ("" turns caching off), else $XDG_CACHE_HOME/examiner, else
+ * ~/.cache/examiner (built in buf). NULL when no_cache is set, caching is off, or no home is
+ * known. */
+const char *exam_cli_cache_dir(const char *flag, int no_cache, char *buf, size_t cap);
+
 /* Seconds on a monotonic clock. */
 double exam_cli_now(void);
 

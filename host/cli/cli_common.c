@@ -113,3 +113,19 @@ double exam_cli_now(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+const char *exam_cli_cache_dir(const char *flag, int no_cache, char *buf, size_t cap) {
+    if (no_cache) return NULL;
+    if (flag) return flag;
+    const char *env = getenv("EXAMINER_CACHE_DIR");
+    if (env) return *env ? env : NULL;
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(buf, cap, "%s/examiner", xdg);
+    else if (home && *home)
+        snprintf(buf, cap, "%s/.cache/examiner", home);
+    else
+        return NULL;
+    return buf;
+}

@@ -152,24 +152,6 @@ static int emit(FILE *out, collected *all, json_t *result, const char *answer) {
     return 1;
 }
 
-/* The cache folder: the flag, $EXAMINER_CACHE_DIR ("" disables), $XDG_CACHE_HOME/examiner,
- * ~/.cache/examiner; NULL when caching is off or no home is known. */
-static const char *cache_dir(const grade_args *a, char *buf, size_t cap) {
-    if (a->no_cache) return NULL;
-    if (a->cache_dir) return a->cache_dir;
-    const char *env = getenv("EXAMINER_CACHE_DIR");
-    if (env) return *env ? env : NULL;
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    if (xdg && *xdg)
-        snprintf(buf, cap, "%s/examiner", xdg);
-    else if (home && *home)
-        snprintf(buf, cap, "%s/.cache/examiner", home);
-    else
-        return NULL;
-    return buf;
-}
-
 int exam_cli_grade(int argc, char **argv) {
     grade_args a;
     exam_cli_model_args m = {0};
@@ -204,7 +186,7 @@ int exam_cli_grade(int argc, char **argv) {
     double t0 = exam_cli_now();
     rc = exam_cli_open_encoder(&m, &be, &enc);
     char cache_buf[4096];
-    const char *cdir = cache_dir(&a, cache_buf, sizeof cache_buf);
+    const char *cdir = exam_cli_cache_dir(a.cache_dir, a.no_cache, cache_buf, sizeof cache_buf);
     if (rc == EXAM_EXIT_OK && exam_grader_init(&bank, enc, NULL, cdir, &g) != EXAM_OK) {
         fprintf(stderr, "examiner grade: cannot embed the bank: %s\n", exam_error_message());
         rc = EXAM_EXIT_FAILURE;

@@ -12,6 +12,7 @@
 #include "calib_report.h"
 #include "calib_store.h"
 #include "cli.h"
+#include "queue_cli.h"
 #include "queue_keys.h"
 #include "redis_conn.h"
 
@@ -19,7 +20,7 @@
 
 static int fail(const char *verb, exam_status st) {
     fprintf(stderr, "examiner calibrate %s: %s\n", verb, exam_error_message());
-    return st == EXAM_ERR_DENIED ? EXAM_EXIT_DENIED : EXAM_EXIT_FAILURE;
+    return exam_queue_cli_exit(st);
 }
 
 static void print_json(const json_t *o) {
@@ -325,9 +326,9 @@ done:
 
 int exam_cli_calibrate_redis(const exam_cli_calib_request *q) {
     const char *url = q->redis ? q->redis : getenv("REDIS_URL");
-    if (!url || !*url) url = "redis://127.0.0.1:6379/0";
+    if (!url || !*url) url = EXAM_REDIS_DEFAULT_URL;
     exam_queue_keys keys;
-    exam_status st = exam_queue_keys_init(q->queue ? q->queue : "grading", &keys);
+    exam_status st = exam_queue_keys_init(q->queue ? q->queue : EXAM_QUEUE_DEFAULT_NAME, &keys);
     if (st != EXAM_OK) {
         fprintf(stderr, "examiner calibrate %s: %s\n", q->verb, exam_error_message());
         return EXAM_EXIT_USAGE;

@@ -11,6 +11,7 @@
 #include "grade.h"
 #include "http_server.h"
 #include "log.h"
+#include "queue_cli.h"
 #include "redis_conn.h"
 #include "worker.h"
 
@@ -156,21 +157,6 @@ static int parse_args(int argc, char **argv, worker_args *a, exam_cli_model_args
     return 0;
 }
 
-static const char *cache_dir(const worker_args *a, char *buf, size_t cap) {
-    if (a->no_cache) return NULL;
-    if (a->cache_dir) return a->cache_dir;
-    const char *env = getenv("EXAMINER_CACHE_DIR");
-    if (env) return *env ? env : NULL;
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (xdg && *xdg)
-        snprintf(buf, cap, "%s/examiner", xdg);
-    else if (home && *home)
-        snprintf(buf, cap, "%s/.cache/examiner", home);
-    else
-        return NULL;
-    return buf;
-}
-
 static int http_handler(void *user, const char *path, char **body, const char **ctype) {
     exam_worker *w = user;
     if (!strcmp(path, "/metrics")) {
@@ -187,9 +173,7 @@ static int http_handler(void *user, const char *path, char **body, const char **
 }
 
 static int exit_for(exam_status st) {
-    return st == EXAM_ERR_DENIED ? EXAM_EXIT_DENIED
-           : st == EXAM_ERR_ARG  ? EXAM_EXIT_USAGE
-                                 : EXAM_EXIT_FAILURE;
+    return st == EXAM_ERR_ARG ? EXAM_EXIT_USAGE : exam_queue_cli_exit(st);
 }
 
 int exam_cli_worker(int argc, char **argv) {
@@ -199,7 +183,7 @@ int exam_cli_worker(int argc, char **argv) {
     if (rc) return rc < 0 ? EXAM_EXIT_OK : rc;
     if (a.log_level) exam_log_set_level((exam_log_level)exam_log_level_parse(a.log_level));
     const char *url = a.redis ? a.redis : getenv("REDIS_URL");
-    if (!url || !*url) url = "redis://127.0.0.1:6379/0";
+    if (!url || !*url) url = EXAM_REDIS_DEFAULT_URL;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -233,7 +217,9 @@ int exam_cli_worker(int argc, char **argv) {
     rc = exam_cli_open_encoder(&m, &be, &enc);
     char cbuf[4096];
     if (rc == EXAM_EXIT_OK &&
-        exam_grader_init(&bank, enc, NULL, cache_dir(&a, cbuf, sizeof cbuf), &g) != EXAM_OK) {
+        exam_grader_init(&bank, enc, NULL,
+                         exam_cli_cache_dir(a.cache_dir, a.no_cache, cbuf, sizeof cbuf),
+                         &g) != EXAM_OK) {
         fprintf(stderr, "examiner worker: cannot embed the bank: %s\n", exam_error_message());
         rc = EXAM_EXIT_FAILURE;
     }

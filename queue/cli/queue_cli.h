@@ -4,9 +4,7 @@
 
 #include "queue_keys.h"
 #include "redis_conn.h"
-
-#define EXAM_QUEUE_DEFAULT_NAME "grading"
-#define EXAM_REDIS_DEFAULT_URL "redis://127.0.0.1:6379/0"
+#include "redis_url.h"
 
 typedef struct exam_queue_cli_args {
     const char *redis; /* --redis, else $REDIS_URL, else EXAM_REDIS_DEFAULT_URL */

@@ -82,20 +82,20 @@ static int spawn(exam_test_redis *r) {
     return -1;
 }
 
-static int have_redis_server(void) {
-    return system("command -v redis-server >/dev/null 2>&1") == 0;
+int exam_test_redis_installed(void) {
+    if (system("command -v redis-server >/dev/null 2>&1") == 0) return 0;
+    const char *req = getenv("EXAMINER_REQUIRE_REDIS");
+    if (req && *req && strcmp(req, "0") != 0) {
+        fprintf(stderr, "redis-server is not installed but EXAMINER_REQUIRE_REDIS is set\n");
+        return -1;
+    }
+    return 1;
 }
 
 int exam_test_redis_start(exam_test_redis *r, const char *extra_config) {
     memset(r, 0, sizeof *r);
-    if (!have_redis_server()) {
-        const char *req = getenv("EXAMINER_REQUIRE_REDIS");
-        if (req && *req && strcmp(req, "0") != 0) {
-            fprintf(stderr, "redis-server is not installed but EXAMINER_REQUIRE_REDIS is set\n");
-            return -1;
-        }
-        return 1;
-    }
+    int installed = exam_test_redis_installed();
+    if (installed != 0) return installed;
     const char *tmp = getenv("TMPDIR");
     snprintf(r->dir, sizeof r->dir, "%s/examiner-redis-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(r->dir)) {

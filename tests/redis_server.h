@@ -13,6 +13,10 @@ typedef struct exam_test_redis {
     char extra[2048]; /* config lines added at start */
 } exam_test_redis;
 
+/* 0 when redis-server is installed; 1 when it is not (the caller prints SKIP ALL); -1 when it
+ * is not but EXAMINER_REQUIRE_REDIS is set (reported on stderr: a failure, not a skip). */
+int exam_test_redis_installed(void);
+
 /* Starts redis-server with AOF (appendfsync always), noeviction and `extra_config` lines
  * appended (may be NULL; e.g. "user worker on >pw ~examiner:* +@all"), and waits until it
  * answers. Returns 0, 1 when redis-server is not installed (the caller prints SKIP ALL; CI sets

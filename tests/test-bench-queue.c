@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "redis_server.h"
 #include "testlib.h"
 
 static double num(json_t *b, const char *key) {
@@ -29,12 +30,12 @@ int main(void) {
         printf("SKIP ALL: no model at %s\n", exam_test_model_dir());
         return 0;
     }
-    if (system("command -v redis-server >/dev/null 2>&1") != 0) {
-        const char *req = getenv("EXAMINER_REQUIRE_REDIS");
-        if (req && *req && strcmp(req, "0") != 0) {
-            CHECKF(0, "redis-server is not installed but EXAMINER_REQUIRE_REDIS is set");
-            return exam_test_finish();
-        }
+    int installed = exam_test_redis_installed();
+    if (installed < 0) {
+        CHECKF(0, "redis-server is not installed but EXAMINER_REQUIRE_REDIS is set");
+        return exam_test_finish();
+    }
+    if (installed > 0) {
         printf("SKIP ALL: redis-server is not installed\n");
         return 0;
     }

@@ -109,15 +109,9 @@ int main(void) {
     static exam_grade_result res[MAXJOBS];
     size_t n = load_jobs(jobs), judged = 0;
     CHECKF(n >= 50, "demo cohort: %zu jobs", n);
-    exam_bank bank;
-    exam_backend *be = NULL;
-    exam_encoder *enc = NULL;
-    exam_grader *g = NULL;
-    CHECK(exam_bank_load("data/bank", &bank) == EXAM_OK);
-    CHECK(exam_backend_create("cpu", NULL, &be) == EXAM_OK);
-    CHECKF(exam_encoder_init(exam_test_model_dir(), be, &enc) == EXAM_OK, "%s",
-           exam_error_message());
-    CHECKF(exam_grader_init(&bank, enc, NULL, NULL, &g) == EXAM_OK, "%s", exam_error_message());
+    exam_test_grader tg;
+    exam_test_grader_open(&tg);
+    exam_grader *g = tg.g;
     CHECK(exam_grader_grade(g, jobs, n, res) == EXAM_OK);
     json_t *results[MAXJOBS];
     exam_calib_accum *all;
@@ -173,9 +167,6 @@ int main(void) {
         exam_grade_result_free(&res[i]);
         exam_grade_job_free(&jobs[i]);
     }
-    exam_grader_free(g);
-    exam_encoder_free(enc);
-    exam_backend_free(be);
-    exam_bank_free(&bank);
+    exam_test_grader_close(&tg);
     return exam_test_finish();
 }

@@ -206,15 +206,10 @@ int main(void) {
         printf("SKIP ALL: model not found in %s\n", exam_test_model_dir());
         return 0;
     }
-    exam_backend *be = NULL;
-    exam_encoder *enc = NULL;
-    exam_bank bank;
-    exam_grader *g = NULL;
-    CHECK(exam_bank_load("data/bank", &bank) == EXAM_OK);
-    CHECK(exam_backend_create("cpu", NULL, &be) == EXAM_OK);
-    CHECKF(exam_encoder_init(exam_test_model_dir(), be, &enc) == EXAM_OK, "%s",
-           exam_error_message());
-    CHECKF(exam_grader_init(&bank, enc, NULL, NULL, &g) == EXAM_OK, "%s", exam_error_message());
+    exam_test_grader tg;
+    exam_test_grader_open(&tg);
+    exam_encoder *enc = tg.enc;
+    exam_grader *g = tg.g;
     if (!g) return exam_test_finish();
 
     static exam_grade_job jobs[MAXJOBS];
@@ -225,7 +220,7 @@ int main(void) {
 
     /* jobs that fail alone, and the other odd cases, spread through the batches */
     const char bad_utf8[] = "Threads share memory \xff\xfe and so on.";
-    const exam_question *q0 = &bank.questions[0];
+    const exam_question *q0 = &tg.bank.questions[0];
     exam_grade_job extra[] = {
         make_job("x-unknown", "no-such-question", "An answer.", 10, NULL, NULL),
         make_job("x-utf8", q0->id, bad_utf8, sizeof bad_utf8 - 1, NULL, NULL),
@@ -321,9 +316,6 @@ int main(void) {
 
     free_texts(want, n);
     for (size_t i = 0; i < n; i++) exam_grade_job_free(&jobs[i]);
-    exam_grader_free(g);
-    exam_encoder_free(enc);
-    exam_backend_free(be);
-    exam_bank_free(&bank);
+    exam_test_grader_close(&tg);
     return exam_test_finish();
 }

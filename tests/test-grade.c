@@ -101,20 +101,15 @@ int main(void) {
         printf("SKIP ALL: model not found in %s\n", exam_test_model_dir());
         return 0;
     }
-    exam_backend *be = NULL;
-    exam_encoder *enc = NULL;
-    exam_bank bank;
-    exam_grader *g = NULL;
-    CHECK(exam_bank_load("data/bank", &bank) == EXAM_OK);
-    CHECK(exam_backend_create("cpu", NULL, &be) == EXAM_OK);
-    CHECKF(exam_encoder_init(exam_test_model_dir(), be, &enc) == EXAM_OK, "%s",
-           exam_error_message());
-    CHECKF(exam_grader_init(&bank, enc, NULL, NULL, &g) == EXAM_OK, "%s", exam_error_message());
+    exam_test_grader tg;
+    exam_test_grader_open(&tg);
+    exam_encoder *enc = tg.enc;
+    exam_grader *g = tg.g;
     if (!g) return exam_test_finish();
 
     static triple t[MAXQ];
     int nt = load_triples(t, MAXQ);
-    CHECKF(nt == (int)bank.count, "%d triples for %zu questions", nt, bank.count);
+    CHECKF(nt == (int)tg.bank.count, "%d triples for %zu questions", nt, tg.bank.count);
     if (nt <= 0) return exam_test_finish();
 
     /* per question: excellent, partial, wrong, stuffed, copied, injected-only, partial +
@@ -125,7 +120,7 @@ int main(void) {
     exam_grade_result *res = calloc(n_jobs, sizeof *res);
     if (!jobs || !res) return exam_test_finish();
     for (int i = 0; i < nt; i++) {
-        const exam_question *q = exam_bank_find(&bank, t[i].qid);
+        const exam_question *q = exam_bank_find(&tg.bank, t[i].qid);
         CHECKF(q && t[i].answer[0] && t[i].answer[1] && t[i].answer[2], "%s incomplete", t[i].qid);
         if (!q) return exam_test_finish();
         char *stuffed = stuff_keywords(q);
@@ -161,7 +156,7 @@ int main(void) {
                r[7].score);
         CHECK(r[0].covered.count > r[2].covered.count ||
               r[0].features.coverage > r[2].features.coverage);
-        CHECK(r[7].missed.count == exam_bank_find(&bank, t[i].qid)->key_points.count);
+        CHECK(r[7].missed.count == exam_bank_find(&tg.bank, t[i].qid)->key_points.count);
         for (int k = 0; k < PER; k++)
             CHECK(r[k].status == EXAM_OK && r[k].score >= 0 && r[k].score <= 10);
     }
@@ -217,8 +212,9 @@ int main(void) {
     snprintf(dir, sizeof dir, "%s/exam-test-cache-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
              (int)getpid());
     exam_grader *c1 = NULL, *c2 = NULL, *c3 = NULL;
-    CHECK(exam_grader_init(&bank, enc, NULL, dir, &c1) == EXAM_OK && !exam_grader_from_cache(c1));
-    CHECK(exam_grader_init(&bank, enc, NULL, dir, &c2) == EXAM_OK && exam_grader_from_cache(c2));
+    CHECK(exam_grader_init(&tg.bank, enc, NULL, dir, &c1) == EXAM_OK &&
+          !exam_grader_from_cache(c1));
+    CHECK(exam_grader_init(&tg.bank, enc, NULL, dir, &c2) == EXAM_OK && exam_grader_from_cache(c2));
     exam_grade_result a1, a2;
     CHECK(c2 && exam_grader_grade(c2, &jobs[1], 1, &a1) == EXAM_OK);
     CHECK(exam_grader_grade(g, &jobs[1], 1, &a2) == EXAM_OK);
@@ -230,7 +226,8 @@ int main(void) {
     snprintf(file, sizeof file,
              "rm -f %s/*.tmp; for f in %s/*.vec; do truncate -s 1000 \"$f\"; done", dir, dir);
     CHECK(system(file) == 0);
-    CHECK(exam_grader_init(&bank, enc, NULL, dir, &c3) == EXAM_OK && !exam_grader_from_cache(c3));
+    CHECK(exam_grader_init(&tg.bank, enc, NULL, dir, &c3) == EXAM_OK &&
+          !exam_grader_from_cache(c3));
     exam_grader_free(c1);
     exam_grader_free(c2);
     exam_grader_free(c3);
@@ -245,9 +242,6 @@ int main(void) {
         for (int k = 0; k < 3; k++) free(t[i].answer[k]);
     free(jobs);
     free(res);
-    exam_grader_free(g);
-    exam_encoder_free(enc);
-    exam_backend_free(be);
-    exam_bank_free(&bank);
+    exam_test_grader_close(&tg);
     return exam_test_finish();
 }

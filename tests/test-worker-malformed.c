@@ -422,20 +422,12 @@ int main(void) {
         return exam_test_finish();
     }
     CHECK(rc == 0);
-    exam_bank bank;
-    exam_backend *be = NULL;
-    exam_encoder *enc = NULL;
-    exam_grader *g = NULL;
-    CHECK(exam_bank_load("data/bank", &bank) == EXAM_OK);
-    CHECK(exam_backend_create("cpu", NULL, &be) == EXAM_OK);
-    CHECKF(exam_encoder_init(exam_test_model_dir(), be, &enc) == EXAM_OK, "%s",
-           exam_error_message());
-    CHECKF(exam_grader_init(&bank, enc, NULL, NULL, &g) == EXAM_OK, "%s", exam_error_message());
+    exam_test_grader tg;
+    exam_test_grader_open(&tg);
+    exam_encoder *enc = tg.enc;
+    exam_grader *g = tg.g;
     if (rc == 0 && g) run(&srv, g, exam_encoder_tokenizer(enc));
-    exam_grader_free(g);
-    exam_encoder_free(enc);
-    exam_backend_free(be);
-    exam_bank_free(&bank);
+    exam_test_grader_close(&tg);
     exam_test_redis_free(&srv);
     return exam_test_finish();
 }

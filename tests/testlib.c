@@ -91,3 +91,23 @@ char *exam_test_read_file(const char *path, size_t *len) {
     if (len) *len = n;
     return text;
 }
+
+int exam_test_grader_open(exam_test_grader *t) {
+    memset(t, 0, sizeof *t);
+    int bank_ok = exam_bank_load("data/bank", &t->bank) == EXAM_OK;
+    CHECKF(bank_ok, "%s", exam_error_message());
+    CHECKF(exam_backend_create("cpu", NULL, &t->be) == EXAM_OK, "%s", exam_error_message());
+    CHECKF(t->be && exam_encoder_init(exam_test_model_dir(), t->be, &t->enc) == EXAM_OK, "%s",
+           exam_error_message());
+    CHECKF(bank_ok && t->enc && exam_grader_init(&t->bank, t->enc, NULL, NULL, &t->g) == EXAM_OK,
+           "%s", exam_error_message());
+    return t->g ? 0 : -1;
+}
+
+void exam_test_grader_close(exam_test_grader *t) {
+    exam_grader_free(t->g);
+    exam_encoder_free(t->enc);
+    exam_backend_free(t->be);
+    exam_bank_free(&t->bank);
+    memset(t, 0, sizeof *t);
+}

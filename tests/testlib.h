@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "grade.h"
+
 extern int exam_test_passed;
 extern int exam_test_failed;
 
@@ -31,6 +33,21 @@ const char *exam_test_datasets_dir(void);
 /* Runs `examiner sts` on the STS-B test split (with `--backend NAME` when backend is not NULL)
  * and checks its last line: cosine Spearman 0.8203 ± 0.0005 over 1379 pairs. */
 void exam_test_check_sts_figure(const char *datasets, const char *backend);
+
+/* The grader most grading tests use: data/bank on the CPU backend with the model of
+ * exam_test_model_dir(), bank vectors computed afresh (no cache). */
+typedef struct exam_test_grader {
+    exam_bank bank;
+    exam_backend *be;
+    exam_encoder *enc;
+    exam_grader *g; /* NULL when a step failed (each step is a recorded check) */
+} exam_test_grader;
+
+/* Builds it; returns 0 when t->g is ready. */
+int exam_test_grader_open(exam_test_grader *t);
+
+/* Frees what exam_test_grader_open made. */
+void exam_test_grader_close(exam_test_grader *t);
 
 /* Seconds on a monotonic clock. */
 double exam_test_now(void);

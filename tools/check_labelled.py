@@ -213,7 +213,8 @@ def main(argv):
         ck.need(o["mistake"] in q["common_mistakes"], where, "mistake is not one of the question's common_mistakes")
         if ck.need(o["kind"] in MIS_KINDS, where, "unknown kind %r" % o["kind"]):
             ck.need(o["flag"] == (o["kind"] in MIS_FLAGGED), where, "flag does not match kind %s" % o["kind"])
-        ck.need(o["answer"].strip() != "", where, "empty answer")
+        ck.need(1 <= len(re.findall(r"[.!?](?:\s|$)", o["answer"])) <= 5, where,
+                "a misconception answer has 1-5 sentences")
     seen = collections.Counter((o["answer_id"], o["mistake"]) for _, o in good)
     for (aid, m), c in seen.items():
         ck.need(c == 1, name, "answer %s paired with the same mistake %d times" % (aid, c))

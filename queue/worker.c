@@ -396,8 +396,7 @@ static char *error_result(const wk_item *it) {
     return s;
 }
 
-/* Grades the batch's valid jobs and writes every item's result text. */
-static exam_status grade_batch(exam_worker *w, wk_batch *b) {
+exam_status wk_grade_batch(exam_worker *w, wk_batch *b) {
     size_t nj = 0;
     for (size_t i = 0; i < b->n; i++) nj += b->items[i].kind == WK_JOB;
     exam_grade_job *jobs = calloc(nj + 1, sizeof *jobs);
@@ -540,7 +539,7 @@ static exam_status process(exam_worker *w, wk_batch *b, const volatile sig_atomi
     w->current = b;
     pthread_mutex_unlock(&w->mu);
     exam_wm_set(w->metrics, EXAM_WM_IN_FLIGHT, (double)b->n);
-    exam_status st = grade_batch(w, b);
+    exam_status st = wk_grade_batch(w, b);
     if (st == EXAM_OK) st = wk_calib_prepare(w, b);
     if (st == EXAM_OK) st = commit_batch(w, b, stop, deadline);
     if (st == EXAM_OK) count_results(w, b);

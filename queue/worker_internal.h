@@ -23,8 +23,11 @@ typedef enum wk_kind {
 typedef struct wk_item {
     char entry[48]; /* stream entry id */
     wk_kind kind;
-    char *raw; /* the payload as received (field "job"), owned; "" when absent */
+    char *raw; /* the payload as received (field "job"), owned; "" when absent; of a payload
+                  over max_job_bytes only its first EXAM_DEAD_JOB_PREFIX bytes */
     size_t raw_len;
+    size_t raw_bytes;      /* the payload's length as received */
+    int raw_truncated;     /* raw is a prefix */
     char *id;              /* the job id when it could be read (owned), else NULL */
     char *cohort;          /* the job's cohort when it could be read (owned), else NULL */
     exam_grade_job job;    /* WK_JOB only */
@@ -111,6 +114,11 @@ exam_status wk_prepare_item(exam_worker *w, wk_item *it);
  * idle_block_ms. Errors: EXAM_ERR_UNAVAILABLE (connection lost: reconnect and call again),
  * EXAM_ERR_DENIED, EXAM_ERR_NOMEM, EXAM_ERR_FORMAT (an unexpected server reply). */
 exam_status wk_read_batch(exam_worker *w, wk_batch *b);
+
+/* worker.c: grades the batch's valid jobs (their preps) and writes every item's result text:
+ * the graded result, or the error result of an invalid one with an id (none for trimmed or
+ * id-less items). Errors: EXAM_ERR_NOMEM, the grader's (EXAM_ERR_BACKEND). */
+exam_status wk_grade_batch(exam_worker *w, wk_batch *b);
 
 /* worker_commit.c: commits the items (each with its result, or a trimmed dead letter) as
  * docs/queue.md says, repeating when EXEC answers nil. *duplicates counts results that already

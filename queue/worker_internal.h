@@ -58,6 +58,7 @@ struct exam_worker {
     char consumer[160];
     exam_redis *rd; /* the reader thread's connection */
     exam_redis *wr; /* the committing thread's connection */
+    exam_redis *hb; /* the heartbeat thread's connection (worker_heartbeat.c) */
     exam_worker_metrics *metrics;
     int own_metrics;
 
@@ -72,13 +73,24 @@ struct exam_worker {
     double last_alive; /* monotonic time the main loop last went round */
     double last_job;   /* monotonic time a job was last in hand */
 
+    /* the heartbeat (worker_heartbeat.c): the entries the reader holds outside ready/current
+     * (the replies it is decoding and preparing, its carry), under mu; claim_mu keeps a release
+     * from falling between a heartbeat's snapshot and its XCLAIM */
+    char (*tracked)[48];
+    size_t n_tracked, cap_tracked;
+    pthread_mutex_t claim_mu;
+    pthread_cond_t hb_cv;
+    pthread_t hb_thread;
+    int hb_running;
+    volatile sig_atomic_t hb_stop;
+
     /* reader thread state */
     wk_batch carry;        /* read but over the token budget: the next batch starts with it */
     char claim_cursor[48]; /* XAUTOCLAIM cursor */
     int recover_own;       /* after a reconnect: re-read our own pending entries (a reply lost
                               with the connection may have delivered some to us) */
     char own_cursor[48];   /* where that re-read goes on */
-    double next_claim, next_heartbeat, next_stats;
+    double next_claim, next_stats;
 
     struct wk_calib *calib; /* cohorts' calibration maps as last read (worker_calib.c) */
 };
@@ -97,6 +109,24 @@ void wk_batch_clear(wk_batch *b);
 
 /* Moves the items of `from` to the end of `to` (from ends empty). Errors: EXAM_ERR_NOMEM. */
 exam_status wk_batch_move(wk_batch *to, wk_batch *from);
+
+/* worker.c: records a fatal error (the first one wins) and stops the reader. */
+void wk_set_fatal(exam_worker *w, exam_status st);
+
+/* worker_heartbeat.c: the reader holds the entries of this reply (an array of [id, fields]):
+ * the heartbeat keeps their claim from now on, while they are decoded and prepared. */
+void wk_track_entries(exam_worker *w, const redisReply *entries);
+
+/* worker_heartbeat.c: what the reader holds outside ready/current is now exactly `held` (its
+ * carry; NULL: nothing). Call it after handing a batch over or releasing entries. */
+void wk_track_reset(exam_worker *w, const wk_batch *held);
+
+/* worker_heartbeat.c: starts the heartbeat thread (XCLAIM ... JUSTID on everything held, every
+ * claim-idle/3, on connection w->hb, reconnecting with backoff). Errors: EXAM_ERR_NOMEM. */
+exam_status wk_heartbeat_start(exam_worker *w);
+
+/* worker_heartbeat.c: stops and joins the heartbeat thread (no-op when not started). */
+void wk_heartbeat_stop(exam_worker *w);
 
 /* worker_read.c: decodes stream entry `e` (an array [id, [field, value, ...]]) delivered
  * `deliveries` times into *it: a valid job, or an invalid one with its code and message.

@@ -62,6 +62,7 @@ exam_status wk_prepare_item(exam_worker *w, wk_item *it) {
     it->prep = NULL;
     exam_status st = exam_grader_prepare(w->cfg.grader, &it->job, 1, &it->prep);
     if (st != EXAM_OK) return st;
+    if (w->cfg.after_prepare) w->cfg.after_prepare(w->cfg.after_prepare_arg, &it->job);
     size_t n = exam_grade_prep_answer_tokens(it->prep, 0);
     it->tokens = (int)(n > (1u << 30) ? (1u << 30) : n) + 2;
     return EXAM_OK;
@@ -251,6 +252,7 @@ static exam_status reclaim(exam_worker *w, wk_batch *b, int room) {
         freeReplyObject(rep);
         return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     }
+    wk_track_entries(w, entries); /* claimed now: the heartbeat keeps them while we prepare */
     if (entries->elements) st = delivery_counts(w, entries, counts);
     for (size_t i = 0; st == EXAM_OK && i < entries->elements; i++) {
         st = add_item(w, b, entries->element[i], counts[i]);
@@ -316,6 +318,7 @@ static exam_status read_new(exam_worker *w, wk_batch *b, int count, long block_m
         if (s->type == REDIS_REPLY_ARRAY && s->elements >= 2 &&
             s->element[1]->type == REDIS_REPLY_ARRAY) {
             const redisReply *entries = s->element[1];
+            wk_track_entries(w, entries);
             for (size_t i = 0; i < entries->elements && st == EXAM_OK; i++) {
                 st = add_item(w, b, entries->element[i], 1);
                 release_entry(entries, i);
@@ -363,6 +366,7 @@ static exam_status reread_own(exam_worker *w, wk_batch *b, int room) {
         rep->element[0]->element[1]->type == REDIS_REPLY_ARRAY) {
         const redisReply *entries = rep->element[0]->element[1];
         got = entries->elements;
+        wk_track_entries(w, entries);
         for (size_t i = 0; i < entries->elements && st == EXAM_OK; i++) {
             const redisReply *e = entries->element[i];
             if (e->type != REDIS_REPLY_ARRAY || e->elements < 1 ||

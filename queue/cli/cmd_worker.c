@@ -45,7 +45,10 @@ static const char worker_help[] =
     "  --calib-every K          refit after K more judged results (default 50)\n"
     "  --calib-threshold T      review list of the fits: |calibrated - judge| > T judge\n"
     "                           points (default a fifth of the judge's scale)\n"
-    "  --http ADDR:PORT         serve /metrics (Prometheus) and /healthz there\n"
+    "  --http [HOST:]PORT       serve /metrics (Prometheus) and /healthz there; without a\n"
+    "                           host on 127.0.0.1 only (0.0.0.0:PORT: all interfaces,\n"
+    "                           [::]:PORT: IPv6); at most 64 connections, 16 per client\n"
+    "                           address, request headers complete within 10 s\n"
     "  --log-level LEVEL        debug, info (default), warn or error\n"
     "  --cache-dir DIR          bank embeddings cache (as `examiner grade`)\n"
     "  --no-cache               embed the bank afresh\n\n"
@@ -261,7 +264,7 @@ int exam_cli_worker(int argc, char **argv) {
             fprintf(stderr, "examiner worker: %s\n", exam_error_message());
             rc = EXAM_EXIT_USAGE;
         } else {
-            exam_log(EXAM_LOG_INFO, "http_listening", "addr=%s port=%d", a.http,
+            exam_log(EXAM_LOG_INFO, "http_listening", "addr=%s port=%d", exam_http_bound(http),
                      exam_http_port(http));
         }
     }

@@ -134,8 +134,14 @@ static void collected_free(collected *c) {
     free(c->answers);
 }
 
+/* Writes a result and keeps it; 0, with the reason on stderr, when it cannot (a result that
+ * could not be built: out of memory, or a score that is not a finite number). */
 static int emit(FILE *out, collected *all, json_t *result, const char *answer) {
-    if (!result) return 0;
+    if (!result) {
+        fprintf(stderr, "examiner grade: cannot build a result (out of memory, or a score that "
+                        "is not a finite number)\n");
+        return 0;
+    }
     if (out) {
         char *s = json_dumps(result, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         if (!s) {

@@ -179,9 +179,9 @@ static int parse_args(int argc, char **argv, embed_args *a) {
     for (int i = 1; i < argc; i++) {
         int r = exam_cli_parse_model_arg(argc, argv, &i, &a->model);
         if (r < 0) return EXAM_EXIT_USAGE;
-        if (r > 0) continue;
+        if (r > 0 || exam_cli_parse_long_arg(argv[i], &a->model)) continue;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("%s%s", embed_help, exam_cli_model_help);
+            printf("%s%s%s", embed_help, exam_cli_model_help, exam_cli_long_help);
             return -1;
         } else if (!strcmp(argv[i], "--jsonl"))
             a->jsonl = 1;

@@ -54,6 +54,7 @@ static int parse_args(int argc, char **argv, grade_args *a, exam_cli_model_args 
             printf("%s%s", grade_help, exam_cli_model_help);
             return -1;
         }
+        if (exam_cli_refuse_long_arg("grade", o)) return EXAM_EXIT_USAGE;
         if (!strcmp(o, "--quiet")) {
             a->quiet = 1;
             continue;

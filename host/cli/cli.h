@@ -50,15 +50,24 @@ typedef struct exam_cli_model_args {
     const char *model_dir; /* --model, else $EXAMINER_MODEL_DIR, else the default folder */
     const char *backend;   /* --backend, else $EXAMINER_BACKEND, else automatic */
     int threads;           /* --threads */
-    int window;            /* --window (else --truncate) */
+    int window;            /* --window (else --truncate): verbs that embed texts only */
 } exam_cli_model_args;
 
-/* Consumes a model option at argv[*i] (advancing *i past its value); returns 1 if it was one,
- * 0 if not, -1 on a missing value (reported on stderr). */
+/* Consumes a model option (--model, --backend, --threads) at argv[*i] (advancing *i past its
+ * value); returns 1 if it was one, 0 if not, -1 on a missing value (reported on stderr). */
 int exam_cli_parse_model_arg(int argc, char **argv, int *i, exam_cli_model_args *args);
 
-/* Help text for the shared model options. */
+/* Consumes --truncate or --window, how the verbs that embed texts (embed, similarity, sts)
+ * treat texts over the model's window; returns 1 if arg was one of them, else 0. */
+int exam_cli_parse_long_arg(const char *arg, exam_cli_model_args *args);
+
+/* For verbs that grade, where answers are always embedded whole (windows): 1 after saying on
+ * stderr that arg (--truncate or --window) does not apply, else 0 (arg is not one of them). */
+int exam_cli_refuse_long_arg(const char *verb, const char *arg);
+
+/* Help text for the shared model options, and for --truncate / --window. */
 extern const char exam_cli_model_help[];
+extern const char exam_cli_long_help[];
 
 /* Creates the backend and loads the encoder; reports failures on stderr. */
 int exam_cli_open_encoder(const exam_cli_model_args *args, exam_backend **be, exam_encoder **enc);

@@ -65,6 +65,12 @@ static void pending_clear(pending *p) {
     p->count = 0;
 }
 
+/* A failure that belongs to one text (bad UTF-8, too long, an embedding the model overflowed
+ * to NaN or infinity): that text is rejected and the others go on. */
+static int rejects_text(exam_status st) {
+    return st == EXAM_ERR_UTF8 || st == EXAM_ERR_LIMIT || st == EXAM_ERR_NUMERIC;
+}
+
 /* Encodes the pending texts; on a batch failure encodes them one by one so that only the bad
  * ones are rejected. Returns the number rejected, or -1 on a failure that is not the input's. */
 static int flush(exam_encoder *enc, const exam_encode_options *opts, pending *p, long *tokens) {
@@ -80,7 +86,7 @@ static int flush(exam_encoder *enc, const exam_encode_options *opts, pending *p,
             *tokens += e.n_tokens[i];
         }
         exam_embeddings_free(&e);
-    } else if (st == EXAM_ERR_UTF8 || st == EXAM_ERR_LIMIT) {
+    } else if (rejects_text(st)) {
         for (int i = 0; i < p->count; i++) {
             const char *text = p->texts[i];
             st = exam_encoder_encode(enc, &text, &p->lens[i], 1, opts, &e);
@@ -88,7 +94,7 @@ static int flush(exam_encoder *enc, const exam_encode_options *opts, pending *p,
                 print_embedding(p->line[i], p->ids[i], e.n_tokens[0], e.sentences, e.dim);
                 *tokens += e.n_tokens[0];
                 exam_embeddings_free(&e);
-            } else if (st == EXAM_ERR_UTF8 || st == EXAM_ERR_LIMIT) {
+            } else if (rejects_text(st)) {
                 print_error(p->line[i], exam_status_name(st), exam_error_message());
                 rejected++;
             } else {
@@ -173,9 +179,9 @@ static int parse_args(int argc, char **argv, embed_args *a) {
     for (int i = 1; i < argc; i++) {
         int r = exam_cli_parse_model_arg(argc, argv, &i, &a->model);
         if (r < 0) return EXAM_EXIT_USAGE;
-        if (r > 0) continue;
+        if (r > 0 || exam_cli_parse_long_arg(argv[i], &a->model)) continue;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("%s%s", embed_help, exam_cli_model_help);
+            printf("%s%s%s", embed_help, exam_cli_model_help, exam_cli_long_help);
             return -1;
         } else if (!strcmp(argv[i], "--jsonl"))
             a->jsonl = 1;

@@ -54,6 +54,7 @@ static int parse_args(int argc, char **argv, grade_args *a, exam_cli_model_args 
             printf("%s%s", grade_help, exam_cli_model_help);
             return -1;
         }
+        if (exam_cli_refuse_long_arg("grade", o)) return EXAM_EXIT_USAGE;
         if (!strcmp(o, "--quiet")) {
             a->quiet = 1;
             continue;
@@ -134,8 +135,14 @@ static void collected_free(collected *c) {
     free(c->answers);
 }
 
+/* Writes a result and keeps it; 0, with the reason on stderr, when it cannot (a result that
+ * could not be built: out of memory, or a score that is not a finite number). */
 static int emit(FILE *out, collected *all, json_t *result, const char *answer) {
-    if (!result) return 0;
+    if (!result) {
+        fprintf(stderr, "examiner grade: cannot build a result (out of memory, or a score that "
+                        "is not a finite number)\n");
+        return 0;
+    }
     if (out) {
         char *s = json_dumps(result, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         if (!s) {

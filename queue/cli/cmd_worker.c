@@ -86,6 +86,7 @@ static int parse_args(int argc, char **argv, worker_args *a, exam_cli_model_args
             printf("%s%s", worker_help, exam_cli_model_help);
             return -1;
         }
+        if (exam_cli_refuse_long_arg("worker", o)) return EXAM_EXIT_USAGE;
         if (!strcmp(o, "--no-cache")) {
             a->no_cache = 1;
             continue;

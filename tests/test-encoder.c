@@ -151,15 +151,14 @@ static void test_overflowing_model(void) {
         for (int want = 0; want < 2; want++) {
             o.want_tokens = want;
             exam_status st = exam_encoder_encode(big, texts, lens, 1, &o, &e);
-            CHECKF(st == EXAM_ERR_NUMERIC && e.sentences == NULL, "%s: %s",
-                   exam_status_name(st), exam_error_message());
+            CHECKF(st == EXAM_ERR_NUMERIC && e.sentences == NULL, "%s: %s", exam_status_name(st),
+                   exam_error_message());
             CHECKF(strstr(exam_error_message(), "text 0") &&
                        strstr(exam_error_message(), "non-finite embedding"),
                    "%s", exam_error_message());
         }
         exam_tokens t = {0};
-        CHECK(exam_tokenizer_encode(exam_encoder_tokenizer(big), texts[0], lens[0], &t) ==
-              EXAM_OK);
+        CHECK(exam_tokenizer_encode(exam_encoder_tokenizer(big), texts[0], lens[0], &t) == EXAM_OK);
         CHECK(exam_encoder_encode_tokens(big, &t, 1, NULL, &e) == EXAM_ERR_NUMERIC);
         exam_tokens_free(&t);
         CHECK(strcmp(exam_status_name(EXAM_ERR_NUMERIC), "non_finite") == 0);

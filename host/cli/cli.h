@@ -32,18 +32,30 @@ int exam_cli_dlq(int argc, char **argv);
 
 /* What `examiner calibrate show|fit|suggest COHORT` asks of the queue's Redis. */
 typedef struct exam_cli_calib_request {
-    const char *verb, *cohort; /* "show", "fit" or "suggest"; the cohort */
-    const char *redis, *queue; /* NULL: $REDIS_URL or redis://127.0.0.1:6379/0; "grading" */
-    const char *report;        /* HTML page to write, or NULL */
-    int json, push;            /* print JSON; suggest: XADD the picks to judge-requests */
-    long n;                    /* suggest: how many (0: 10) */
-    int threshold_given;       /* fit: options->threshold was given */
+    const char *verb, *cohort;       /* "show", "fit" or "suggest"; the cohort */
+    const char *redis, *queue;       /* NULL: $REDIS_URL or redis://127.0.0.1:6379/0; "grading" */
+    const char *redis_password_file; /* --redis-password-file, or NULL */
+    const char *report;              /* HTML page to write, or NULL */
+    int json, push;                  /* print JSON; suggest: XADD the picks to judge-requests */
+    long n;                          /* suggest: how many (0: 10) */
+    int threshold_given;             /* fit: options->threshold was given */
     const struct exam_calib_options *options; /* fit settings */
 } exam_cli_calib_request;
 
 /* Serves a calibrate cohort verb from Redis (queue/cli/cmd_calibrate_redis.c); returns an exit
  * code. */
 int exam_cli_calibrate_redis(const exam_cli_calib_request *req);
+
+/* The value of a --redis option, argv[i]: when it carries a password, returns a copy (kept
+ * until exit), overwrites the password in argv[i] with '*' so that ps and /proc/<pid>/cmdline
+ * no longer show it, and warns once on stderr; else returns arg. (queue/cli/queue_cli.c) */
+const char *exam_cli_redis_arg(const char *verb, char *arg);
+
+/* The Redis URL to connect to, in a new string the caller frees: `url` (--redis), else
+ * $REDIS_URL, else redis://127.0.0.1:6379/0, with the password taken from the first line of
+ * password_file when given (it replaces one in the URL), else from $REDISCLI_AUTH when the
+ * URL has none. NULL after reporting a bad URL or an unreadable file on stderr. */
+char *exam_cli_redis_url(const char *verb, const char *url, const char *password_file);
 
 /* Options every model-using verb accepts. */
 typedef struct exam_cli_model_args {

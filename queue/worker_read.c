@@ -21,12 +21,15 @@ static char *dup_n(const char *s, size_t n) {
     return d;
 }
 
-/* The string member `key` of obj when it is a short NUL-free string, copied; else NULL. */
-static char *string_member(const json_t *obj, const char *key) {
+/* The string member `key` of obj when it is a non-empty NUL-free string of at most
+ * EXAM_QUEUE_USER_NAME_MAX bytes, copied; else NULL (*too_long set when it was longer). */
+static char *string_member(const json_t *obj, const char *key, int *too_long) {
     json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
     if (!json_is_string(v)) return NULL;
     size_t n = json_string_length(v);
-    if (n == 0 || n > 512 || memchr(json_string_value(v), '\0', n)) return NULL;
+    if (n > EXAM_QUEUE_USER_NAME_MAX) *too_long = 1;
+    if (n == 0 || n > EXAM_QUEUE_USER_NAME_MAX || memchr(json_string_value(v), '\0', n))
+        return NULL;
     return dup_n(json_string_value(v), n);
 }
 
@@ -106,12 +109,17 @@ exam_status wk_decode_entry(exam_worker *w, const redisReply *e, long deliveries
     }
     json_error_t jerr;
     json_t *obj = json_loadb(payload->str, payload->len, 0, &jerr);
+    int long_id = 0, long_cohort = 0;
     if (obj) {
-        it->id = string_member(obj, "id");
-        it->cohort = string_member(obj, "cohort");
+        it->id = string_member(obj, "id", &long_id);
+        it->cohort = string_member(obj, "cohort", &long_cohort);
     }
     char msg[320];
-    if (oversize) {
+    if (long_id || long_cohort) {
+        snprintf(msg, sizeof msg, "job %s is longer than %d bytes", long_id ? "id" : "cohort",
+                 EXAM_QUEUE_USER_NAME_MAX);
+        set_invalid(it, EXAM_ERR_LIMIT, msg);
+    } else if (oversize) {
         snprintf(msg, sizeof msg, "job of %zu bytes exceeds the %ld-byte limit", payload->len,
                  w->cfg.max_job_bytes);
         set_invalid(it, EXAM_ERR_LIMIT, msg);

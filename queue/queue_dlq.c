@@ -82,6 +82,7 @@ typedef struct dead_letter {
     char *payload;
     size_t payload_len;
     char *id, *cohort;
+    int id_conflict; /* error code id_conflict: the result hash belongs to another job */
 } dead_letter;
 
 static void dead_letter_free(dead_letter *d) {
@@ -108,6 +109,11 @@ static exam_status read_dead_letter(exam_redis *r, const exam_queue_keys *keys, 
         e->type == REDIS_REPLY_ARRAY && e->elements == 2 ? e->element[1] : NULL;
     const redisReply *job = exam_reply_field(fields, EXAM_QF_JOB);
     const char *id = exam_reply_str(exam_reply_field(fields, EXAM_QF_DEAD_ID));
+    const char *err = exam_reply_str(exam_reply_field(fields, "error"));
+    json_t *eo = err ? json_loads(err, 0, NULL) : NULL;
+    const char *code = json_string_value(json_object_get(eo, "code"));
+    d->id_conflict = code && !strcmp(code, "id_conflict");
+    json_decref(eo);
     if (!job || job->type != REDIS_REPLY_STRING) {
         freeReplyObject(rep);
         return exam_error_set(EXAM_ERR_FORMAT, "dead letter %s has no '%s' field to replay", entry,
@@ -183,6 +189,8 @@ static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const
         const char *watch_result[] = {"WATCH", result_key};
         if (st == EXAM_OK) st = simple(r, "WATCH", 2, watch_result, NULL);
         if (st == EXAM_OK) st = holds_error_result(r, result_key, &is_error, &d);
+        /* an id_conflict letter's job never had that result: it is another cohort's */
+        if (d.id_conflict) is_error = 0;
     }
     if (st == EXAM_OK && is_error && d.cohort) {
         cohort_key = exam_queue_cohort_key(keys, d.cohort, "");

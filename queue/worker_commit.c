@@ -115,6 +115,7 @@ static exam_status attempt(exam_worker *w, wk_item *items, size_t n, char **keys
         }
         if (st == EXAM_OK) st = first;
     }
+    if (st == EXAM_OK) st = wk_commit_id_conflicts(w, items, n, keys, had);
     if (st != EXAM_OK) {
         free(watch);
         free(acks);
@@ -142,7 +143,7 @@ static exam_status attempt(exam_worker *w, wk_item *items, size_t n, char **keys
         const char *cohort = it->cohort ? it->cohort : "";
         /* an error never replaces a graded result (a later copy of a job id that failed): the
          * ok result stays, the failure is kept as a dead letter below */
-        int keep_ok = had[i] == 2 && !it->ok;
+        int keep_ok = (had[i] == 2 && !it->ok) || it->id_conflict;
         if (keys[i] && !keep_ok) {
             if (had[i]) ++*duplicates;
             c.argc = 0;
@@ -243,6 +244,8 @@ static exam_status attempt(exam_worker *w, wk_item *items, size_t n, char **keys
                 arg(&c, ck);
                 arg(&c, "updated_ms");
                 arg(&c, now_s);
+                arg(&c, "name"); /* the real name: the key holds its encoding */
+                arg(&c, cohort);
                 pipe_send(&p, &c);
                 free(ck);
                 free(ids);

@@ -39,6 +39,7 @@ typedef struct wk_item {
     int ok;                /* the result has a score */
     double score;
     char *calib_pair; /* the judged pair for the cohort's pairs hash (worker_calib.c), owned */
+    int id_conflict;  /* the id has a result in another cohort: a dead letter only (sticky) */
 } wk_item;
 
 typedef struct wk_batch {
@@ -117,6 +118,15 @@ exam_status wk_read_batch(exam_worker *w, wk_batch *b);
  * existed. Errors: EXAM_ERR_UNAVAILABLE (connection lost; the commit may or may not have
  * happened: calling again is safe), EXAM_ERR_DENIED, EXAM_ERR_FORMAT (a server error reply). */
 exam_status wk_commit(exam_worker *w, wk_item *items, size_t n, long *duplicates);
+
+/* worker_commit_ids.c: under the commit's WATCH, after had[i] (0 no result, 1 error, 2 ok) was
+ * read for each result key, reads the cohort of each existing result and marks every item whose
+ * id has a result in another cohort, or an earlier copy of another cohort in this batch, as an
+ * id_conflict error (it->id_conflict, ok 0, code and message set, no calibration pair): the
+ * commit then writes it as a dead letter only and leaves the other cohort's result alone.
+ * Errors: as exam_redis_argv, EXAM_ERR_NOMEM. */
+exam_status wk_commit_id_conflicts(exam_worker *w, wk_item *items, size_t n, char *const *keys,
+                                   const int *had);
 
 /* worker_group.c: XGROUP CREATE <jobs> examiner 0 MKSTREAM unless the group exists. */
 exam_status wk_group_ensure(exam_worker *w, exam_redis *r);

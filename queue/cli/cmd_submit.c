@@ -15,10 +15,11 @@ static const char submit_help[] =
     "Adds each line of JOBS.jsonl ('-' for stdin; one job object a line, the queue's job\n"
     "schema) to the jobs stream examiner:{NAME}:jobs as an entry with field `job`, pipelined in\n"
     "chunks, creates the consumer group `examiner` (from the stream's start) when missing, and\n"
-    "records each job id in examiner:{NAME}:cohort:<cohort>:ids. Lines that are not valid jobs\n"
-    "(or reuse an earlier line's id) are reported on stderr with their line numbers and\n"
-    "skipped; the exit status is then 3. Prints how many were added and the first and last\n"
-    "entry ids.\n\n"
+    "records each job id in examiner:{NAME}:cohort:<cohort>:submitted (key names: docs/queue.md,\n"
+    "key layout v2). Job ids are global per queue: lines that are not valid jobs, reuse an\n"
+    "earlier line's id, or reuse the id of a result of another cohort (id_conflict) are\n"
+    "reported on stderr with their line numbers and skipped; the exit status is then 3.\n"
+    "Prints how many were added and the first and last entry ids.\n\n"
     "  --raw              send every line as it is, unchecked (tests of the worker's checks)\n"
     "  --rate R           add R jobs per second at a constant pace (open loop), for benchmarks\n"
     "  --maxlen N         cap the jobs stream at N entries. Trimming policy: submit never trims\n"
@@ -103,7 +104,7 @@ int exam_cli_submit(int argc, char **argv) {
     }
     exam_queue_keys keys;
     exam_redis *r;
-    int rc = exam_queue_cli_open("submit", &q, &keys, &r);
+    int rc = exam_queue_cli_open("submit", &q, 1, &keys, &r);
     if (rc != EXAM_EXIT_OK) {
         if (in != stdin) fclose(in);
         return rc;

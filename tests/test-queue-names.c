@@ -98,8 +98,8 @@ static const char *write_file(const char *name, const char *text) {
 
 /* One job line (JSON-escaped by jansson); judge < 0 means no judge block. */
 static void job_line(char **text, const char *id, const char *cohort, double judge) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "cohort", cohort, "candidate",
-                          id, "question_id", "py-gil", "answer",
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "cohort", cohort, "candidate", id,
+                          "question_id", "py-gil", "answer",
                           "The GIL is a mutex so only one thread runs Python bytecode at a time.");
     if (judge >= 0) json_object_set_new(o, "judge", json_pack("{s:f}", "score", judge));
     char *line = json_dumps(o, JSON_COMPACT);
@@ -307,8 +307,8 @@ static void test_old_layout(exam_redis *r) {
     must(r, "SET", "examiner:{old}:calib:team a", "{\"cohort\":\"team a\"}", NULL);
     must(r, "XADD", "examiner:{old}:results", "*", "id", "t1", "result", "{}", NULL);
     int rc = run("status --redis %s --queue old", srv.url);
-    CHECKF(rc == 1 && strstr(err_text, "migrate-keys"), "status on the old layout: rc %d, %s",
-           rc, err_text);
+    CHECKF(rc == 1 && strstr(err_text, "migrate-keys"), "status on the old layout: rc %d, %s", rc,
+           err_text);
     exam_worker_config cfg = {0};
     cfg.redis_url = srv.url;
     cfg.queue = "old";

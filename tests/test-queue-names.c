@@ -223,7 +223,7 @@ static void test_suffix_names(void) {
     CHECKF(rc == 0, "calibrate suggest: rc %d, %s", rc, err_text);
 }
 
-static void test_long_name(void) {
+static void test_long_name(exam_redis *r) {
     char name[601];
     for (int i = 0; i < 600; i++) name[i] = (char)('a' + i % 26);
     name[600] = '\0';
@@ -238,6 +238,23 @@ static void test_long_name(void) {
     drain("nm");
     CHECK(done_of("nm", name) == 2);
     CHECK(results_count("nm", name) == 2);
+    exam_queue_keys k;
+    CHECK(exam_queue_keys_init("nm", &k) == EXAM_OK);
+    char *ck = exam_queue_key_for(&k, "cohort", name);
+    CHECKF(ck && strlen(ck) < 200 && strchr(ck, '#'), "key %.80s...", ck ? ck : "");
+    CHECK(ck && !strcmp(hget(r, ck, "name"), name));
+    free(ck);
+    /* an id over 4096 bytes is refused by submit, not dropped later */
+    char *big = malloc(5001);
+    memset(big, 'i', 5000);
+    big[5000] = '\0';
+    text = NULL;
+    job_line(&text, big, "c", -1);
+    rc = run("submit %s --redis %s --queue nm", write_file("big.jsonl", text), srv.url);
+    CHECKF(rc == 3 && strstr(err_text, "big.jsonl:1: job id is longer than 4096 bytes"),
+           "submit of a 5000-byte id: rc %d, %s", rc, err_text);
+    free(text);
+    free(big);
     rc = run("calibrate show '%s' --redis %s --queue nm", name, srv.url);
     CHECKF(rc == 0, "calibrate show of a 600-byte name: rc %d, %s", rc, err_text);
 }
@@ -285,6 +302,41 @@ static void test_id_conflict(exam_redis *r, const exam_queue_keys *k) {
            dead0 + 2);
     int rc2 = run("dlq list --json --redis %s --queue nm", srv.url);
     CHECKF(rc2 == 0 && strstr(out_text, "id_conflict"), "dlq list: %s%s", out_text, err_text);
+    /* the first copy failed (unknown question): its error result is cohort E's; a copy in F is
+     * an id_conflict letter, and replaying that letter must not undo E's result */
+    text = NULL;
+    json_t *bad = json_pack("{s:s, s:s, s:s, s:s}", "id", "dup-3", "cohort", "E", "question_id",
+                            "no-such-question", "answer", "x");
+    char *bl = json_dumps(bad, JSON_COMPACT);
+    json_decref(bad);
+    rc = run("submit %s --raw --redis %s --queue nm", write_file("e.jsonl", bl), srv.url);
+    free(bl);
+    CHECKF(rc == 0, "submit: rc %d, %s", rc, err_text);
+    drain("nm");
+    char *rk3 = exam_queue_key_for(k, "result", "dup-3");
+    CHECK(!strcmp(hget(r, rk3, "status"), "error") && !strcmp(hget(r, rk3, "cohort"), "E"));
+    job_line(&text, "dup-3", "F", -1);
+    rc = run("submit %s --raw --redis %s --queue nm", write_file("f.jsonl", text), srv.url);
+    free(text);
+    drain("nm");
+    /* the newest dead letter is F's id_conflict */
+    const char *last[] = {"XREVRANGE", k->dead, "+", "-", "COUNT", "1"};
+    redisReply *lr = cmd(r, 6, last);
+    char letter[64] = "";
+    if (lr && lr->type == REDIS_REPLY_ARRAY && lr->elements == 1)
+        snprintf(letter, sizeof letter, "%s", lr->element[0]->element[0]->str);
+    freeReplyObject(lr);
+    rc = run("dlq replay --id %s --redis %s --queue nm", letter, srv.url);
+    CHECKF(rc == 0, "dlq replay %s: rc %d, %s", letter, rc, err_text);
+    drain("nm");
+    CHECKF(!strcmp(hget(r, rk3, "cohort"), "E") && !strcmp(hget(r, rk3, "status"), "error"),
+           "E's result after the replay: cohort %s", hget(r, rk3, "cohort"));
+    json_t *info;
+    json_t *e = status_cohort("nm", "E", &info);
+    CHECKF(e && json_integer_value(json_object_get(e, "failed")) == 1, "E failed count");
+    json_decref(info);
+    CHECK(done_of("nm", "F") <= 0);
+    free(rk3);
     free(rk);
     free(rk2);
 }
@@ -305,6 +357,9 @@ static void test_old_layout(exam_redis *r) {
          "{\"id\":\"x:1\",\"cohort\":\"plain\",\"score\":3}", "status", "ok", "cohort", "plain",
          NULL);
     must(r, "SET", "examiner:{old}:calib:team a", "{\"cohort\":\"team a\"}", NULL);
+    must(r, "SADD", "examiner:{old}:cohorts", "a:b", "a%3Ab", NULL);
+    must(r, "HSET", "examiner:{old}:cohort:a:b", "done", "2", NULL);
+    must(r, "HSET", "examiner:{old}:cohort:a%3Ab", "done", "3", NULL);
     must(r, "XADD", "examiner:{old}:results", "*", "id", "t1", "result", "{}", NULL);
     int rc = run("status --redis %s --queue old", srv.url);
     CHECKF(rc == 1 && strstr(err_text, "migrate-keys"), "status on the old layout: rc %d, %s", rc,
@@ -323,6 +378,9 @@ static void test_old_layout(exam_redis *r) {
     CHECK(!strcmp(hget(r, "examiner:{old}:meta", "keys_version"), "2"));
     CHECK(done_of("old", "team a") == 1);
     CHECK(done_of("old", "plain") == 1);
+    CHECK(done_of("old", "a:b") == 2);
+    CHECK(done_of("old", "a%3Ab") == 3);
+    CHECK(!strcmp(hget(r, "examiner:{old}:cohort:a%3Ab", "name"), "a:b"));
     CHECK(results_count("old", "team a") == 1);
     CHECK(results_count("old", "plain") == 1);
     CHECKF(strstr(out_text, "\"x:1\""), "%s", out_text);
@@ -370,7 +428,7 @@ int main(void) {
     CHECK(exam_queue_keys_init("nm", &k) == EXAM_OK);
     if (r && grader) {
         test_suffix_names();
-        test_long_name();
+        test_long_name(r);
         test_id_conflict(r, &k);
         test_old_layout(r);
     }

@@ -18,17 +18,13 @@ typedef struct backend_entry {
     const char *name;
     const char *title;        /* how messages name it ("CUDA") */
     backend_create_fn create; /* a built-in backend; NULL for one in a module */
+    /* Before every creation: EXAM_OK when the backend can work here at all, otherwise why not
+     * (without loading its module). NULL: nothing to check. */
+    exam_status (*requires)(void);
     /* Automatic selection only: EXAM_OK when the backend is worth creating, otherwise why not
      * (without loading its module). NULL: always worth it. */
     exam_status (*precheck)(const exam_backend_options *opts);
 } backend_entry;
-
-#ifdef EXAMINER_HAVE_CUDA
-static exam_status precheck_cuda(const exam_backend_options *opts) {
-    (void)opts;
-    return exam_precheck_cuda_driver();
-}
-#endif
 
 #ifdef EXAMINER_HAVE_OPENCL
 /* A CPU device (PoCL) is not chosen unasked, so when PoCL is all there is, PoCL is not started. */
@@ -42,12 +38,12 @@ static exam_status precheck_opencl(const exam_backend_options *opts) {
  * (OpenCL takes a CPU device such as PoCL only when forced or asked to by the options). */
 static const backend_entry backend_table[] = {
 #ifdef EXAMINER_HAVE_CUDA
-    {"cuda", "CUDA", NULL, precheck_cuda},
+    {"cuda", "CUDA", NULL, exam_precheck_cuda_driver, NULL},
 #endif
 #ifdef EXAMINER_HAVE_OPENCL
-    {"opencl", "OpenCL", NULL, precheck_opencl},
+    {"opencl", "OpenCL", NULL, NULL, precheck_opencl},
 #endif
-    {"cpu", "CPU", exam_backend_cpu_create, NULL},
+    {"cpu", "CPU", exam_backend_cpu_create, NULL, NULL},
 };
 
 static const int backend_count = (int)(sizeof backend_table / sizeof backend_table[0]);
@@ -56,6 +52,10 @@ static const int backend_count = (int)(sizeof backend_table / sizeof backend_tab
 static exam_status entry_create(const backend_entry *e, const exam_backend_options *opts,
                                 exam_backend **out) {
     *out = NULL;
+    if (e->requires) {
+        exam_status st = e->requires();
+        if (st != EXAM_OK) return st;
+    }
     if (e->create) return e->create(opts, out);
     const exam_plugin_api *api = NULL;
     exam_status st = exam_plugin_load(e->name, e->title, &api);
@@ -84,8 +84,11 @@ exam_status exam_backend_create(const char *name, const exam_backend_options *op
     return entry_create(e, opts, out);
 }
 
-exam_status exam_backend_select(const char *forced, const exam_backend_options *opts,
-                                exam_backend **out, char *why, size_t why_len) {
+exam_status exam_backend_choose(const char *forced, const exam_backend_options *opts,
+                                exam_backend **out, exam_backend_choice *choice) {
+    exam_backend_choice local;
+    exam_backend_choice *c = choice ? choice : &local;
+    memset(c, 0, sizeof *c);
     const char *env = getenv("EXAMINER_BACKEND");
     const char *name = forced && *forced ? forced : (env && *env ? env : NULL);
     if (name) {
@@ -93,27 +96,44 @@ exam_status exam_backend_select(const char *forced, const exam_backend_options *
         exam_backend_options forced_opts = {0};
         if (opts) forced_opts = *opts;
         forced_opts.allow_cpu_device = 1;
-        exam_status st = exam_backend_create(name, &forced_opts, out);
-        if (why && st == EXAM_OK)
-            snprintf(why, why_len, "backend %s (forced): %s", name, (*out)->device);
-        return st;
+        c->forced = 1;
+        return exam_backend_create(name, &forced_opts, out);
     }
-    char passed[768] = "";
     for (int i = 0; i < backend_count; i++) {
         exam_status st = EXAM_OK;
         if (backend_table[i].precheck) st = backend_table[i].precheck(opts);
         if (st == EXAM_OK) st = entry_create(&backend_table[i], opts, out);
-        if (st == EXAM_OK) {
-            if (why)
-                snprintf(why, why_len, "backend %s: %s%s%s", backend_table[i].name, (*out)->device,
-                         passed[0] ? "; passed over: " : "", passed);
-            return EXAM_OK;
+        if (st == EXAM_OK) return EXAM_OK;
+        if (c->n_passed < EXAM_BACKEND_MAX) {
+            c->passed[c->n_passed].name = backend_table[i].name;
+            snprintf(c->passed[c->n_passed].reason, sizeof c->passed[0].reason, "%s",
+                     exam_error_message());
+            c->n_passed++;
         }
+    }
+    char passed[768] = "";
+    for (int i = 0; i < c->n_passed; i++) {
         size_t used = strlen(passed);
-        snprintf(passed + used, sizeof passed - used, "%s%s (%s)", used ? ", " : "",
-                 backend_table[i].name, exam_error_message());
+        snprintf(passed + used, sizeof passed - used, "%s%s (%s)", i ? ", " : "", c->passed[i].name,
+                 c->passed[i].reason);
     }
     return exam_error_set(EXAM_ERR_UNAVAILABLE, "no backend could be created: %s", passed);
+}
+
+exam_status exam_backend_select(const char *forced, const exam_backend_options *opts,
+                                exam_backend **out, char *why, size_t why_len) {
+    exam_backend_choice c;
+    exam_status st = exam_backend_choose(forced, opts, out, &c);
+    if (!why || st != EXAM_OK) return st;
+    if (c.forced) {
+        snprintf(why, why_len, "backend %s (forced): %s", (*out)->name, (*out)->device);
+        return st;
+    }
+    int k = snprintf(why, why_len, "backend %s: %s", (*out)->name, (*out)->device);
+    for (int i = 0; i < c.n_passed && k >= 0 && (size_t)k < why_len; i++)
+        k += snprintf(why + k, why_len - (size_t)k, "%s%s (%s)",
+                      i ? ", " : "; passed over: ", c.passed[i].name, c.passed[i].reason);
+    return st;
 }
 
 int exam_backend_probe(exam_backend_info *infos, int cap) {

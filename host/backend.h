@@ -126,9 +126,28 @@ typedef struct exam_backend_info {
 exam_status exam_backend_create(const char *name, const exam_backend_options *opts,
                                 exam_backend **out);
 
+/* The most backends a binary has built in. */
+#define EXAM_BACKEND_MAX 8
+
+/* How exam_backend_choose came to its backend: forced (by name or $EXAMINER_BACKEND), or the
+ * backends automatic selection passed over before it, in order of preference, each with why. */
+typedef struct exam_backend_choice {
+    int forced;
+    int n_passed;
+    struct {
+        const char *name;
+        char reason[512];
+    } passed[EXAM_BACKEND_MAX];
+} exam_backend_choice;
+
 /* Creates the backend named by $EXAMINER_BACKEND, or `forced` when non-NULL, or else the best
- * available one (cuda, then an OpenCL GPU, then cpu). `why` (may be NULL) receives a one-line
- * account of what was chosen and what was passed over. */
+ * available one (cuda, then an OpenCL GPU, then cpu); `choice` (may be NULL) receives what was
+ * passed over and why. On failure the message lists every backend with its reason. */
+exam_status exam_backend_choose(const char *forced, const exam_backend_options *opts,
+                                exam_backend **out, exam_backend_choice *choice);
+
+/* exam_backend_choose with its account as one line in `why` (may be NULL): what was chosen and
+ * what was passed over. */
 exam_status exam_backend_select(const char *forced, const exam_backend_options *opts,
                                 exam_backend **out, char *why, size_t why_len);
 

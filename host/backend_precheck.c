@@ -5,21 +5,33 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-exam_status exam_precheck_cuda_driver(void) {
+/* The driver library is looked for once per process: the answer cannot change while it runs,
+ * and every caller (selection, the probe, a forced backend) then gives the same reason. */
+static pthread_once_t cuda_once = PTHREAD_ONCE_INIT;
+static int cuda_found;
+static char cuda_why[512];
+
+static void cuda_look(void) {
     dlerror();
     void *driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    cuda_found = driver != NULL; /* kept loaded on purpose: the CUDA runtime is about to load it */
     if (!driver) {
         const char *err = dlerror();
-        return exam_error_set(EXAM_ERR_UNAVAILABLE, "CUDA unavailable: no CUDA driver (%s)",
-                              err ? err : "libcuda.so.1 not found");
+        snprintf(cuda_why, sizeof cuda_why, "%s", err ? err : "libcuda.so.1 not found");
     }
-    return EXAM_OK; /* kept loaded on purpose: the CUDA runtime is about to load it */
+}
+
+exam_status exam_precheck_cuda_driver(void) {
+    pthread_once(&cuda_once, cuda_look);
+    if (cuda_found) return EXAM_OK;
+    return exam_error_set(EXAM_ERR_UNAVAILABLE, "CUDA unavailable: no CUDA driver (%s)", cuda_why);
 }
 
 /* What the ICD registry lists: how many driver libraries, how many are PoCL, how many entries

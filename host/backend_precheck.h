@@ -1,6 +1,8 @@
 /* Cheap checks that let automatic backend selection pass an accelerator over without loading its
- * module or its vendor runtime (cuBLAS maps ~600 MB; PoCL starts LLVM). Forcing a backend, and
- * `examiner backends`, skip these checks and ask the runtime itself. */
+ * module or its vendor runtime (cuBLAS maps ~600 MB; PoCL starts LLVM). The CUDA driver check is
+ * a requirement, made before every CUDA backend is created (forced, probed or automatic), so
+ * that one reason stands for a machine without a driver; the PoCL check is only a preference of
+ * automatic selection, which forcing a backend and `examiner backends` skip. */
 #ifndef EXAM_BACKEND_PRECHECK_H
 #define EXAM_BACKEND_PRECHECK_H
 
@@ -8,6 +10,7 @@
 
 /* EXAM_OK when the CUDA driver library (libcuda.so.1) can be loaded, so the CUDA backend is
  * worth trying; otherwise EXAM_ERR_UNAVAILABLE with "CUDA unavailable: no CUDA driver (...)".
+ * Looked for once per process (thread-safe); later calls give the same answer and message.
  * A loaded driver library stays loaded (the CUDA runtime loads it next anyway). */
 exam_status exam_precheck_cuda_driver(void);
 

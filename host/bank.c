@@ -3,11 +3,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "bank_index.h"
 #include "text_split.h"
 
 exam_status exam_strlist_push(exam_strlist *l, const char *s, size_t len) {
@@ -196,22 +199,24 @@ json_t *exam_question_to_json(const exam_question *q) {
 }
 
 const exam_question *exam_bank_find(const exam_bank *bank, const char *id) {
-    for (size_t i = 0; i < bank->count; i++)
-        if (strcmp(bank->questions[i].id, id) == 0) return &bank->questions[i];
-    return NULL;
+    long i = exam_bank_index_find(bank, id);
+    return i < 0 ? NULL : &bank->questions[i];
 }
 
 exam_status exam_bank_add(exam_bank *bank, exam_question *q) {
-    if (exam_bank_find(bank, q->id)) {
+    long taken = exam_bank_index_find(bank, q->id);
+    unsigned k = 0;
+    if (taken >= 0) {
         size_t base = strlen(q->id);
         char *id = malloc(base + 24);
         if (!id) {
             exam_question_free(q);
             return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
         }
-        for (unsigned k = 2;; k++) {
+        /* suffixes below the one remembered for this id are taken already */
+        for (k = exam_bank_index_next_suffix(bank, (size_t)taken);; k++) {
             snprintf(id, base + 24, "%s-%u", q->id, k);
-            if (!exam_bank_find(bank, id)) break;
+            if (exam_bank_index_find(bank, id) < 0) break;
         }
         free(q->id);
         q->id = id;
@@ -226,7 +231,14 @@ exam_status exam_bank_add(exam_bank *bank, exam_question *q) {
         bank->questions = qs;
         bank->capacity = cap;
     }
-    bank->questions[bank->count++] = *q;
+    bank->questions[bank->count] = *q;
+    exam_status st = exam_bank_index_add(bank, bank->count);
+    if (st != EXAM_OK) {
+        exam_question_free(q);
+        return st;
+    }
+    if (taken >= 0) exam_bank_index_set_suffix(bank, (size_t)taken, k + 1);
+    bank->count++;
     memset(q, 0, sizeof *q);
     return EXAM_OK;
 }
@@ -234,12 +246,56 @@ exam_status exam_bank_add(exam_bank *bank, exam_question *q) {
 void exam_bank_free(exam_bank *bank) {
     for (size_t i = 0; i < bank->count; i++) exam_question_free(&bank->questions[i]);
     free(bank->questions);
+    exam_bank_index_free(bank);
     memset(bank, 0, sizeof *bank);
 }
 
+/* What a path that is neither a regular file nor a folder is, for the error message. */
+static const char *file_kind(mode_t mode) {
+    return S_ISFIFO(mode)   ? "a FIFO"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "not a regular file";
+}
+
+/* Opens path for reading only if it is a regular file: the open does not wait (O_NONBLOCK, so a
+ * FIFO without a writer cannot block it), and the kind is checked on the open descriptor. */
+static exam_status open_regular(const char *path, FILE **out) {
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return exam_error_set(EXAM_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
+        close(fd);
+        return exam_error_set(EXAM_ERR_IO, "cannot open %s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        return exam_error_set(EXAM_ERR_IO,
+                              "%s is not a regular file (%s): only files and folders "
+                              "are read",
+                              path, S_ISDIR(sb.st_mode) ? "a folder" : file_kind(sb.st_mode));
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        return exam_error_set(EXAM_ERR_IO, "cannot open %s: %s", path, strerror(e));
+    }
+    *out = f;
+    return EXAM_OK;
+}
+
 exam_status exam_bank_read_file(const char *path, char **out, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return exam_error_set(EXAM_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    *out = NULL;
+    *len = 0;
+    FILE *f;
+    exam_status st = open_regular(path, &f);
+    if (st != EXAM_OK) return st;
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
     while (buf) {
@@ -338,7 +394,12 @@ exam_status exam_bank_files(const char *path, exam_strlist *files) {
     struct stat sb;
     if (stat(path, &sb) != 0)
         return exam_error_set(EXAM_ERR_IO, "cannot open bank %s: %s", path, strerror(errno));
-    if (!S_ISDIR(sb.st_mode)) return exam_strlist_push(files, path, strlen(path));
+    if (S_ISREG(sb.st_mode)) return exam_strlist_push(files, path, strlen(path));
+    if (!S_ISDIR(sb.st_mode))
+        return exam_error_set(EXAM_ERR_IO,
+                              "bank %s is not a regular file (%s): a bank is a file "
+                              "or a folder",
+                              path, file_kind(sb.st_mode));
     DIR *dir = opendir(path);
     if (!dir)
         return exam_error_set(EXAM_ERR_IO, "cannot open folder %s: %s", path, strerror(errno));

@@ -50,6 +50,7 @@ typedef struct exam_bank {
     size_t capacity;
     uint64_t hash;
     char version[17];
+    struct exam_bank_index *index; /* id lookup (bank_index.c), kept by exam_bank_add */
 } exam_bank;
 
 /* Fills q from one JSON object. Required: non-empty strings "id", "question", "answer".
@@ -69,10 +70,13 @@ struct json_t *exam_question_to_json(const exam_question *q);
 exam_status exam_bank_load(const char *path, exam_bank *bank);
 
 /* The files a bank path stands for: the path itself, or a folder's *.jsonl in name order.
- * Errors: EXAM_ERR_IO, EXAM_ERR_NOT_FOUND (a folder without bank files), EXAM_ERR_NOMEM. */
+ * Errors: EXAM_ERR_IO (also for a path that is neither a regular file nor a folder: a FIFO,
+ * device or socket), EXAM_ERR_NOT_FOUND (a folder without bank files), EXAM_ERR_NOMEM. */
 exam_status exam_bank_files(const char *path, exam_strlist *files);
 
-/* Reads a whole file into a new NUL-terminated buffer (*len excludes the NUL).
+/* Reads a whole regular file into a new NUL-terminated buffer (*len excludes the NUL). Anything
+ * else (a FIFO, a device, a socket, a folder) is refused with EXAM_ERR_IO without waiting: the
+ * open does not block and the kind is checked on the open descriptor.
  * Errors: EXAM_ERR_IO, EXAM_ERR_NOMEM. */
 exam_status exam_bank_read_file(const char *path, char **out, size_t *len);
 
@@ -87,7 +91,7 @@ int exam_bank_next_line(const char *text, size_t len, size_t *pos, size_t *line_
  * Errors: EXAM_ERR_NOMEM (q is freed). */
 exam_status exam_bank_add(exam_bank *bank, exam_question *q);
 
-/* The question with this id, or NULL. */
+/* The question with this id, or NULL (constant time: the bank keeps an index of its ids). */
 const exam_question *exam_bank_find(const exam_bank *bank, const char *id);
 
 /* Writes the bank as JSONL to f. Errors: EXAM_ERR_IO, EXAM_ERR_NOMEM. */

@@ -221,7 +221,40 @@ static exam_encode_options resolve_options(const exam_encoder *enc,
     return o;
 }
 
-/* Runs every pass of a built plan into out, then frees the plan. */
+/* 1 when any of v[0..n) is NaN or infinite (read from the exponent bits, so that no compiler
+ * flag can drop the test). */
+static int any_non_finite(const float *v, size_t n) {
+    uint32_t any = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &v[i], sizeof bits);
+        any |= (uint32_t)((bits & 0x7f800000u) == 0x7f800000u);
+    }
+    return any != 0;
+}
+
+/* EXAM_ERR_NUMERIC naming the first text whose sentence or token embeddings hold a NaN or an
+ * infinity: finite weights can still overflow, and no caller can use such a vector (JSON has no
+ * NaN; every cosine with it is NaN). */
+static exam_status check_finite(const exam_embeddings *e) {
+    const size_t dim = (size_t)e->dim;
+    for (int i = 0; i < e->n_texts; i++) {
+        int bad = any_non_finite(e->sentences + (size_t)i * dim, dim);
+        if (!bad && e->tokens && e->token_offsets) {
+            size_t first = (size_t)e->token_offsets[i],
+                   rows = (size_t)e->token_offsets[i + 1] - first;
+            bad = any_non_finite(e->tokens + first * dim, rows * dim);
+        }
+        if (bad)
+            return exam_error_set(EXAM_ERR_NUMERIC,
+                                  "encoder: text %d: the model produced a non-finite embedding "
+                                  "(NaN or infinity); its weights overflow or the backend failed",
+                                  i);
+    }
+    return EXAM_OK;
+}
+
+/* Runs every pass of a built plan into out, then frees the plan; refuses non-finite output. */
 static exam_status encode_plan(exam_encoder *enc, exam_encode_plan *plan,
                                const exam_encode_options *o, exam_embeddings *out) {
     exam_status st = exam_encode_plan_alloc_output(plan, enc->cfg.hidden, o->want_tokens, out);
@@ -232,6 +265,7 @@ static exam_status encode_plan(exam_encoder *enc, exam_encode_plan *plan,
         exam_pass_free(&pass);
     }
     exam_encode_plan_free(plan);
+    if (st == EXAM_OK) st = check_finite(out);
     if (st != EXAM_OK) exam_embeddings_free(out);
     return st;
 }

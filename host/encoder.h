@@ -55,7 +55,9 @@ void exam_encoder_free(exam_encoder *enc);
 exam_encode_options exam_encode_default_options(void);
 
 /* Embeds n texts (texts[i] of lens[i] bytes, UTF-8). On error nothing is returned in `out`
- * and the message names the failing text's index (EXAM_ERR_UTF8 names the byte offset too). */
+ * and the message names the failing text's index (EXAM_ERR_UTF8 names the byte offset too).
+ * Every vector returned is finite: one with a NaN or infinity (weights that overflow, a failing
+ * backend) fails the call with EXAM_ERR_NUMERIC naming the text. */
 exam_status exam_encoder_encode(exam_encoder *enc, const char *const *texts, const size_t *lens,
                                 int n, const exam_encode_options *opts, exam_embeddings *out);
 
@@ -67,7 +69,8 @@ struct exam_tokens;
  * options, same backend); token spans are copied from toks. toks are only read and may be
  * used by other threads meanwhile. Tokens from any other tokenizer give meaningless vectors.
  * Errors: EXAM_ERR_ARG (an id outside the vocabulary, naming the text), EXAM_ERR_NOMEM,
- * EXAM_ERR_BACKEND; on error nothing is returned in `out`. */
+ * EXAM_ERR_BACKEND, EXAM_ERR_NUMERIC (as exam_encoder_encode); on error nothing is returned in
+ * `out`. */
 exam_status exam_encoder_encode_tokens(exam_encoder *enc, const struct exam_tokens *toks, int n,
                                        const exam_encode_options *opts, exam_embeddings *out);
 

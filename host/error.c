@@ -52,6 +52,8 @@ const char *exam_status_name(exam_status status) {
         return "not_found";
     case EXAM_ERR_DENIED:
         return "denied";
+    case EXAM_ERR_NUMERIC:
+        return "non_finite";
     }
     return "unknown";
 }

@@ -16,6 +16,7 @@ typedef enum exam_status {
     EXAM_ERR_LIMIT,       /* an input exceeds a configured limit */
     EXAM_ERR_NOT_FOUND,   /* a named thing (question id, tensor, file) does not exist */
     EXAM_ERR_DENIED,      /* a service refused our credentials or the command (Redis AUTH, ACL) */
+    EXAM_ERR_NUMERIC, /* a computation gave NaN or infinity (an embedding the model overflowed) */
 } exam_status;
 
 /* Records status and a printf-style message for the calling thread, prefixed with file:line;

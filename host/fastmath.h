@@ -23,9 +23,10 @@ static inline float exam_fast_expf(float x) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    int32_t bits;
+    /* Unsigned, so a NaN input (garbage n) stays defined behaviour; its result is NaN anyway. */
+    uint32_t bits;
     memcpy(&bits, &t, sizeof bits);
-    bits = (bits - 0x4b400000) + 127; /* the integer n, biased as a float exponent */
+    bits = (bits - 0x4b400000u) + 127u; /* the integer n, biased as a float exponent */
     bits <<= 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);

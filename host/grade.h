@@ -13,6 +13,13 @@
 
 struct json_t;
 
+/* The longest job id and cohort name in bytes. Both name Redis keys (result:<id>, cohort:<c>,
+ * escaped by queue_keys.c), so one rule holds for every producer and consumer:
+ * exam_grade_job_from_json refuses longer ones, `examiner submit` therefore rejects the line,
+ * and the worker dead-letters such a job (docs/queue.md). */
+#define EXAM_JOB_ID_MAX 512
+#define EXAM_COHORT_NAME_MAX 4096
+
 /* One grading job. Strings are owned; absent optional strings are NULL. */
 typedef struct exam_grade_job {
     char *id;
@@ -33,8 +40,9 @@ typedef struct exam_grade_job {
 
 /* Parses a job object. Errors: EXAM_ERR_FORMAT naming the field (missing id or answer, a field
  * of the wrong type, a judge score that is not a finite number, no question_id and no
- * reference); job is zeroed on error, except that job->id is kept when it could be read so
- * the caller can address the error result. */
+ * reference), EXAM_ERR_LIMIT when the id or the cohort is longer than EXAM_JOB_ID_MAX bytes;
+ * job is zeroed on error, except that job->id is kept when it could be read (and is within
+ * the limit) so the caller can address the error result. */
 exam_status exam_grade_job_from_json(const struct json_t *obj, exam_grade_job *job);
 
 /* Frees a job's strings and zeroes it. */

@@ -58,6 +58,13 @@ exam_status exam_grade_job_from_json(const json_t *obj, exam_grade_job *job) {
         st = exam_error_set(EXAM_ERR_FORMAT, "job has no \"id\"");
         goto fail;
     }
+    if (strlen(job->id) > EXAM_JOB_ID_MAX) {
+        st = exam_error_set(EXAM_ERR_LIMIT, "job id has %zu bytes, more than the limit of %d",
+                            strlen(job->id), EXAM_JOB_ID_MAX);
+        free(job->id); /* too long to address a result by */
+        job->id = NULL;
+        goto fail;
+    }
     if ((st = opt_string(obj, "cohort", &job->cohort, NULL)) != EXAM_OK ||
         (st = opt_string(obj, "candidate", &job->candidate, NULL)) != EXAM_OK ||
         (st = opt_string(obj, "question_id", &job->question_id, NULL)) != EXAM_OK ||
@@ -65,6 +72,11 @@ exam_status exam_grade_job_from_json(const json_t *obj, exam_grade_job *job) {
         (st = opt_string(obj, "reference", &job->reference, NULL)) != EXAM_OK ||
         (st = opt_string(obj, "answer", &job->answer, &job->answer_len)) != EXAM_OK)
         goto fail;
+    if (job->cohort && strlen(job->cohort) > EXAM_COHORT_NAME_MAX) {
+        st = exam_error_set(EXAM_ERR_LIMIT, "job cohort has %zu bytes, more than the limit of %d",
+                            strlen(job->cohort), EXAM_COHORT_NAME_MAX);
+        goto fail;
+    }
     if (!job->answer) {
         st = exam_error_set(EXAM_ERR_FORMAT, "job has no \"answer\" (use \"\" for an empty one)");
         goto fail;

@@ -201,14 +201,59 @@ static size_t stem_len(const char *w, size_t n) {
     return n;
 }
 
-static int word_in(const char *w, size_t n, const char *text, const exam_spans *words) {
-    size_t sn = stem_len(w, n);
+/* A word (or its stem) of folded text, for sorting and looking up without quadratic scans. */
+typedef struct word_ref {
+    const char *p;
+    size_t n;
+} word_ref;
+
+static int word_ref_cmp(const void *a, const void *b) {
+    const word_ref *x = a, *y = b;
+    if (x->n != y->n) return x->n < y->n ? -1 : 1;
+    return memcmp(x->p, y->p, x->n);
+}
+
+/* The stems of the spans' words of text, sorted; NULL when out of memory. */
+static word_ref *sorted_stems(const char *text, const exam_spans *words, size_t *count) {
+    *count = 0;
+    word_ref *refs = malloc((words->count + 1) * sizeof *refs);
+    if (!refs) return NULL;
     for (size_t i = 0; i < words->count; i++) {
-        const char *v = text + words->items[i].start;
-        size_t m = words->items[i].end - words->items[i].start;
-        if (stem_len(v, m) == sn && memcmp(v, w, sn) == 0) return 1;
+        const char *w = text + words->items[i].start;
+        size_t n = words->items[i].end - words->items[i].start;
+        refs[i] = (word_ref){w, stem_len(w, n)};
     }
-    return 0;
+    qsort(refs, words->count, sizeof *refs, word_ref_cmp);
+    *count = words->count;
+    return refs;
+}
+
+/* Does the stem of w[0..n) equal the stem of one of the sorted question stems? */
+static int word_in(const char *w, size_t n, const word_ref *stems, size_t count) {
+    word_ref key = {w, stem_len(w, n)};
+    return count && bsearch(&key, stems, count, sizeof *stems, word_ref_cmp) != NULL;
+}
+
+/* How often the most repeated non-function word of folded text occurs. */
+static exam_status top_repeat(const char *folded, const exam_spans *words, size_t *top) {
+    *top = 0;
+    word_ref *refs = malloc((words->count + 1) * sizeof *refs);
+    if (!refs) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < words->count; i++) {
+        const char *w = folded + words->items[i].start;
+        size_t n = words->items[i].end - words->items[i].start;
+        if (!exam_is_function_word(w, n)) refs[k++] = (word_ref){w, n};
+    }
+    qsort(refs, k, sizeof *refs, word_ref_cmp);
+    for (size_t i = 0; i < k;) {
+        size_t j = i + 1;
+        while (j < k && word_ref_cmp(&refs[i], &refs[j]) == 0) j++;
+        if (j - i > *top) *top = j - i;
+        i = j;
+    }
+    free(refs);
+    return EXAM_OK;
 }
 
 exam_status exam_text_signals_strip(const exam_text_signals *s, const char *answer, size_t len,
@@ -239,6 +284,7 @@ exam_status exam_text_signals_compute(const char *answer, size_t len, const char
     memset(out, 0, sizeof *out);
     exam_status st = EXAM_OK;
     char *folded = NULL, *kept = NULL, *qfold = NULL;
+    word_ref *qstems = NULL;
     exam_spans sentences = {0}, words = {0}, cw = {0}, qw = {0};
     out->empty = exam_text_is_blank(answer, len);
     if (out->empty) return EXAM_OK;
@@ -266,20 +312,10 @@ exam_status exam_text_signals_compute(const char *answer, size_t len, const char
     if ((st = exam_split_words(folded, strlen(folded), &words)) != EXAM_OK) goto done;
     out->kept_words = words.count;
     size_t fn = 0, top = 0;
-    for (size_t i = 0; i < words.count; i++) {
-        const char *w = folded + words.items[i].start;
-        size_t n = words.items[i].end - words.items[i].start;
-        if (exam_is_function_word(w, n)) {
-            fn++;
-            continue;
-        }
-        size_t same = 0;
-        for (size_t j = 0; j < words.count; j++) {
-            size_t m = words.items[j].end - words.items[j].start;
-            if (m == n && memcmp(folded + words.items[j].start, w, n) == 0) same++;
-        }
-        if (same > top) top = same;
-    }
+    for (size_t i = 0; i < words.count; i++)
+        fn += exam_is_function_word(folded + words.items[i].start,
+                                    words.items[i].end - words.items[i].start);
+    if ((st = top_repeat(folded, &words, &top)) != EXAM_OK) goto done;
     out->function_ratio = words.count ? (double)fn / (double)words.count : 0.0;
     if (words.count >= 6) {
         double s = (0.25 - out->function_ratio) / 0.25;
@@ -294,11 +330,16 @@ exam_status exam_text_signals_compute(const char *answer, size_t len, const char
         if ((st = content_words(qfold, &qw)) != EXAM_OK) goto done;
     }
     if ((st = content_words(folded, &cw)) != EXAM_OK) goto done;
+    size_t nstems = 0;
+    if (qw.count && !(qstems = sorted_stems(qfold, &qw, &nstems))) {
+        st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+        goto done;
+    }
     size_t shared = 0;
     for (size_t i = 0; i < cw.count; i++) {
         const char *w = folded + cw.items[i].start;
         size_t n = cw.items[i].end - cw.items[i].start;
-        if (qfold && word_in(w, n, qfold, &qw))
+        if (word_in(w, n, qstems, nstems))
             shared++;
         else
             out->novel_words++;
@@ -308,6 +349,7 @@ done:
     free(folded);
     free(kept);
     free(qfold);
+    free(qstems);
     exam_spans_free(&sentences);
     exam_spans_free(&words);
     exam_spans_free(&cw);

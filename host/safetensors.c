@@ -306,6 +306,32 @@ static float bf16_to_float(uint16_t b) {
     return f;
 }
 
+/* Hands out the fp32 view `v` of tensor t when every value is finite; a NaN or infinity is an
+ * EXAM_ERR_FORMAT naming the tensor and the first such element (a model that holds one can only
+ * ever produce NaN embeddings). Reads the exponent bits, so no compiler flag can drop the test. */
+static exam_status check_finite(const exam_safetensors *st, const exam_tensor_info *t,
+                                const float *v, const float **out) {
+    size_t n = t->bytes / exam_dtype_size(t->dtype);
+    uint32_t any = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &v[i], sizeof bits);
+        any |= (uint32_t)((bits & 0x7f800000u) == 0x7f800000u);
+    }
+    if (any) {
+        for (size_t i = 0; i < n; i++) {
+            uint32_t bits;
+            memcpy(&bits, &v[i], sizeof bits);
+            if ((bits & 0x7f800000u) != 0x7f800000u) continue;
+            return exam_error_set(
+                EXAM_ERR_FORMAT, "%s: tensor '%s' holds a non-finite value (%s) at element %zu",
+                st->source, t->name, (bits & 0x007fffffu) ? "NaN" : "infinity", i);
+        }
+    }
+    *out = v;
+    return EXAM_OK;
+}
+
 exam_status exam_safetensors_get_f32(exam_safetensors *st, const char *name, int ndim,
                                      const int64_t *shape, const float **out) {
     const exam_tensor_info *t = exam_safetensors_find(st, name);
@@ -326,10 +352,8 @@ exam_status exam_safetensors_get_f32(exam_safetensors *st, const char *name, int
     if (t->dtype != EXAM_DTYPE_F32 && t->dtype != EXAM_DTYPE_F16 && t->dtype != EXAM_DTYPE_BF16)
         return exam_error_set(EXAM_ERR_FORMAT, "%s: tensor '%s' is %s, not a float type",
                               st->source, name, exam_dtype_name(t->dtype));
-    if (t->dtype == EXAM_DTYPE_F32 && ((uintptr_t)t->data % sizeof(float)) == 0) {
-        *out = t->data;
-        return EXAM_OK;
-    }
+    if (t->dtype == EXAM_DTYPE_F32 && ((uintptr_t)t->data % sizeof(float)) == 0)
+        return check_finite(st, t, t->data, out);
     int idx = (int)(t - st->tensors);
     if (!st->converted[idx]) {
         size_t n = t->bytes / exam_dtype_size(t->dtype);
@@ -347,6 +371,5 @@ exam_status exam_safetensors_get_f32(exam_safetensors *st, const char *name, int
         }
         st->converted[idx] = dst;
     }
-    *out = st->converted[idx];
-    return EXAM_OK;
+    return check_finite(st, t, st->converted[idx], out);
 }

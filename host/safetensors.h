@@ -57,7 +57,8 @@ const exam_tensor_info *exam_safetensors_find(const exam_safetensors *st, const 
 
 /* An fp32 view of tensor `name` whose shape must equal shape[0..ndim): F32 data is returned in
  * place when aligned, F16/BF16 (or misaligned F32) are converted into memory the object owns.
- * Errors: EXAM_ERR_NOT_FOUND, EXAM_ERR_FORMAT (dtype not floating, shape differs). */
+ * Every value must be finite. Errors: EXAM_ERR_NOT_FOUND, EXAM_ERR_FORMAT (dtype not floating,
+ * shape differs, a NaN or infinity: the message names the tensor and the element). */
 exam_status exam_safetensors_get_f32(exam_safetensors *st, const char *name, int ndim,
                                      const int64_t *shape, const float **out);
 

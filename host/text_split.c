@@ -137,20 +137,6 @@ size_t exam_text_count_words(const char *text, size_t len) {
     return count;
 }
 
-exam_status exam_text_fold(const char *text, size_t len, char **out) {
-    utf8proc_uint8_t *folded = NULL;
-    utf8proc_ssize_t n =
-        utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &folded,
-                     UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
-    if (n < 0) {
-        if (n == UTF8PROC_ERROR_NOMEM)
-            return exam_error_set(EXAM_ERR_NOMEM, "out of memory folding text");
-        return exam_error_set(EXAM_ERR_UTF8, "cannot fold text: %s", utf8proc_errmsg(n));
-    }
-    *out = (char *)folded;
-    return EXAM_OK;
-}
-
 /* Words after which a full stop does not end a sentence. */
 static int is_abbreviation(const char *w, size_t n) {
     static const char *const abbrevs[] = {

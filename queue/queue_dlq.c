@@ -1,13 +1,16 @@
 /* Dead-letter listing and replay. Replay follows the worker's commit protocol (docs/queue.md):
- * the worker counts a job in its cohort only when the job's result hash does not exist yet, so
- * replay removes the error result and undoes its `failed` count atomically with re-adding it. */
+ * exam_outcome_decide says what replaying a letter writes; over an error result it removes the
+ * result and undoes its `failed` count atomically with re-adding the job, which the worker then
+ * grades and counts afresh. */
 #include "queue_dlq.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "grade.h"
 #include "queue_fields.h"
+#include "queue_outcome.h"
 #include "queue_reply.h"
 #include "queue_results.h"
 #include "queue_trim.h"
@@ -85,6 +88,17 @@ typedef struct dead_letter {
     int id_conflict; /* error code id_conflict: the result hash belongs to another job */
 } dead_letter;
 
+/* What the result hash of the letter's job holds (queue_outcome.h), owned strings. */
+typedef struct stored_result {
+    char *field[4]; /* status, cohort, entry, dead */
+    exam_result_prev prev;
+} stored_result;
+
+static void stored_result_free(stored_result *s) {
+    for (int k = 0; k < 4; k++) free(s->field[k]);
+    memset(s, 0, sizeof *s);
+}
+
 static void dead_letter_free(dead_letter *d) {
     free(d->payload);
     free(d->id);
@@ -119,6 +133,17 @@ static exam_status read_dead_letter(exam_redis *r, const exam_queue_keys *keys, 
         return exam_error_set(EXAM_ERR_FORMAT, "dead letter %s has no '%s' field to replay", entry,
                               EXAM_QF_JOB);
     }
+    const char *cut = exam_reply_str(exam_reply_field(fields, EXAM_QF_DEAD_TRUNCATED));
+    if (cut && !strcmp(cut, "1")) {
+        const char *bytes = exam_reply_str(exam_reply_field(fields, EXAM_QF_DEAD_JOB_BYTES));
+        exam_status fs = exam_error_set(EXAM_ERR_FORMAT,
+                                        "dead letter %s keeps only the first %zu of the job's %s "
+                                        "bytes (it was over the worker's --max-job-bytes): "
+                                        "nothing to replay",
+                                        entry, (size_t)job->len, bytes ? bytes : "?");
+        freeReplyObject(rep);
+        return fs;
+    }
     d->payload = malloc((size_t)job->len + 1);
     if (d->payload) {
         memcpy(d->payload, job->str, (size_t)job->len);
@@ -130,6 +155,8 @@ static exam_status read_dead_letter(exam_redis *r, const exam_queue_keys *keys, 
     json_t *obj = json_loadb(job->str, (size_t)job->len, 0, NULL);
     const char *jid = json_string_value(json_object_get(obj, "id"));
     const char *coh = json_string_value(json_object_get(obj, "cohort"));
+    if (jid && strlen(jid) > EXAM_JOB_ID_MAX) jid = NULL; /* no result is addressed by it */
+    if (id && strlen(id) > EXAM_JOB_ID_MAX) id = NULL;
     if (jid && *jid)
         d->id = strdup(jid);
     else if (id && *id)
@@ -146,33 +173,35 @@ static exam_status read_dead_letter(exam_redis *r, const exam_queue_keys *keys, 
     return EXAM_OK;
 }
 
-/* *is_error = 1 when the result hash holds an error result (status "error"); then the cohort
- * the worker counted it under (the hash's `cohort` field) replaces d->cohort when present. */
-static exam_status holds_error_result(exam_redis *r, const char *result_key, int *is_error,
-                                      dead_letter *d) {
-    *is_error = 0;
+/* Reads the letter's job's result hash (HMGET status cohort entry dead) into *out. */
+static exam_status read_stored(exam_redis *r, const char *result_key, stored_result *out) {
+    memset(out, 0, sizeof *out);
     redisReply *rep = NULL;
-    const char *hmget[] = {"HMGET", result_key, EXAM_QF_RESULT_STATUS, "cohort"};
-    exam_status st = simple(r, "HMGET", 4, hmget, &rep);
+    const char *hmget[] = {"HMGET",
+                           result_key,
+                           EXAM_QF_RESULT_STATUS,
+                           EXAM_QF_RESULT_COHORT,
+                           EXAM_QF_RESULT_ENTRY,
+                           EXAM_QF_RESULT_DEAD};
+    exam_status st = simple(r, "HMGET", 6, hmget, &rep);
     if (st != EXAM_OK) return st;
-    const char *status = rep->type == REDIS_REPLY_ARRAY && rep->elements == 2
-                             ? exam_reply_str(rep->element[0])
-                             : NULL;
-    const char *cohort = status ? exam_reply_str(rep->element[1]) : NULL;
-    *is_error = status && !strcmp(status, "error");
-    if (*is_error && cohort && *cohort) {
-        char *c = strdup(cohort);
-        if (!c) st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-        if (c) {
-            free(d->cohort);
-            d->cohort = c;
-        }
+    for (size_t k = 0; rep->type == REDIS_REPLY_ARRAY && k < rep->elements && k < 4; k++) {
+        const char *v = exam_reply_str(rep->element[k]);
+        if (v && !(out->field[k] = strdup(v))) st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     }
     freeReplyObject(rep);
+    const char *status = out->field[0];
+    out->prev.state = !status                 ? EXAM_RESULT_NONE
+                      : !strcmp(status, "ok") ? EXAM_RESULT_OK
+                                              : EXAM_RESULT_ERROR;
+    out->prev.cohort = out->field[1];
+    out->prev.entry = out->field[2];
+    out->prev.dead = out->field[3];
     return st;
 }
 
-/* One optimistic attempt; *conflict is set when EXEC was aborted by a concurrent write. */
+/* One optimistic attempt; *conflict is set when EXEC was aborted by a concurrent write. The
+ * writes are exam_outcome_decide's for a replay. */
 static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const char *entry,
                                char *new_id, size_t new_id_size, int *conflict) {
     *conflict = 0;
@@ -182,25 +211,32 @@ static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const
     dead_letter d;
     st = read_dead_letter(r, keys, entry, &d);
     char *result_key = NULL, *cohort_key = NULL, *ids_key = NULL;
-    int is_error = 0;
+    stored_result stored = {0};
     if (st == EXAM_OK && d.id) {
         result_key = exam_queue_key_for(keys, EXAM_QK_RESULT, d.id);
         if (!result_key) st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
         const char *watch_result[] = {"WATCH", result_key};
         if (st == EXAM_OK) st = simple(r, "WATCH", 2, watch_result, NULL);
-        if (st == EXAM_OK) st = holds_error_result(r, result_key, &is_error, &d);
-        /* an id_conflict letter's job never had that result: it is another cohort's */
-        if (d.id_conflict) is_error = 0;
+        if (st == EXAM_OK) st = read_stored(r, result_key, &stored);
+        /* a hash without a cohort field (older workers): the job's own cohort */
+        if (st == EXAM_OK && !stored.field[1]) stored.prev.cohort = d.cohort;
+        /* an id_conflict letter's job never had that result: it is another cohort's, so the
+         * replay leaves the hash and its counts alone */
+        if (st == EXAM_OK && d.id_conflict) memset(&stored.prev, 0, sizeof stored.prev);
     }
-    if (st == EXAM_OK && is_error && d.cohort) {
-        cohort_key = exam_queue_cohort_key(keys, d.cohort, "");
-        ids_key = exam_queue_cohort_key(keys, d.cohort, EXAM_QK_COHORT_IDS_SUFFIX);
-        if (!cohort_key || !ids_key) st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-    }
+    exam_outcome next = {EXAM_OUTCOME_REPLAY, NULL, NULL, entry};
+    exam_outcome_plan plan = exam_outcome_decide(&stored.prev, &next);
+    if (st == EXAM_OK && plan.uncount_cohort)
+        cohort_key = exam_queue_cohort_key(keys, plan.uncount_cohort, "");
+    if (st == EXAM_OK && plan.srem_cohort)
+        ids_key = exam_queue_cohort_key(keys, plan.srem_cohort, EXAM_QK_COHORT_IDS_SUFFIX);
+    if (st == EXAM_OK && ((plan.uncount_cohort && !cohort_key) || (plan.srem_cohort && !ids_key)))
+        st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     if (st != EXAM_OK) {
         const char *unwatch[] = {"UNWATCH"};
         if (exam_redis_connected(r)) simple(r, "UNWATCH", 1, unwatch, NULL);
         dead_letter_free(&d);
+        stored_result_free(&stored);
         free(result_key);
         free(cohort_key);
         free(ids_key);
@@ -210,7 +246,8 @@ static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const
     const char *multi[] = {"MULTI"};
     const char *xadd[] = {"XADD", keys->jobs, "*", EXAM_QF_JOB, d.payload};
     size_t xadd_len[] = {4, strlen(keys->jobs), 1, strlen(EXAM_QF_JOB), d.payload_len};
-    const char *xdel[] = {"XDEL", keys->dead, entry};
+    const char *xdel[] = {"XDEL", keys->dead, plan.del_dead[0]};
+    const char *xdel2[] = {"XDEL", keys->dead, plan.del_dead[1]};
     const char *del[] = {"DEL", result_key};
     const char *hincr[] = {"HINCRBY", cohort_key, EXAM_QF_COHORT_FAILED, "-1"};
     const char *srem[] = {"SREM", ids_key, d.id};
@@ -221,11 +258,12 @@ static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const
         const size_t *lens;
         int use;
     } cmds[] = {{1, multi, NULL, 1},
-                {5, xadd, xadd_len, 1},
-                {3, xdel, NULL, 1},
-                {2, del, NULL, is_error},
-                {4, hincr, NULL, is_error && cohort_key},
-                {3, srem, NULL, is_error && ids_key},
+                {5, xadd, xadd_len, plan.readd_job},
+                {3, xdel, NULL, plan.del_dead[0] != NULL},
+                {3, xdel2, NULL, plan.del_dead[1] != NULL},
+                {2, del, NULL, plan.delete_result && result_key},
+                {4, hincr, NULL, cohort_key != NULL},
+                {3, srem, NULL, ids_key != NULL},
                 {1, exec, NULL, 1}};
     size_t sent = 0;
     for (size_t c = 0; st == EXAM_OK && c < sizeof cmds / sizeof cmds[0]; c++)
@@ -264,6 +302,7 @@ static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const
     }
     freeReplyObject(last);
     dead_letter_free(&d);
+    stored_result_free(&stored);
     free(result_key);
     free(cohort_key);
     free(ids_key);

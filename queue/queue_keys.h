@@ -13,7 +13,6 @@
 #define EXAM_QUEUE_KEYS_VERSION 2     /* the layout this code writes (meta hash `keys_version`) */
 #define EXAM_QUEUE_COMPONENT_MAX 128  /* longest encoded name kept whole in a key */
 #define EXAM_QUEUE_COMPONENT_HEAD 48  /* readable head kept before the hash of a longer one */
-#define EXAM_QUEUE_USER_NAME_MAX 4096 /* longest job id or cohort name, in bytes */
 
 typedef struct exam_queue_keys {
     char queue[EXAM_QUEUE_NAME_MAX + 1];

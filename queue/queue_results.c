@@ -64,6 +64,9 @@ static exam_status cohort_ids(exam_redis *r, const exam_queue_keys *keys, const 
     const char *id;
     json_t *v;
     json_object_foreach(set, id, v) {
+        /* an id over the limit can never get a result (the worker dead-letters its job with an
+         * empty id); older submits recorded such ids, and waiting for them would never end */
+        if (strlen(id) > EXAM_JOB_ID_MAX) continue;
         if (st == EXAM_OK && json_array_append_new(ids, json_string_nocheck(id)))
             st = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     }

@@ -17,8 +17,9 @@ struct json_t;
 char *exam_queue_cohort_key(const exam_queue_keys *keys, const char *cohort, const char *suffix);
 
 /* The cohort's job ids are those `examiner submit` recorded (cohort:<c>:submitted) together with
- * those the worker recorded with their result (cohort:<c>:ids). Counts them (*total) and those
- * without a result hash yet (*missing). Errors as exam_redis_argv, EXAM_ERR_NOMEM. */
+ * those the worker recorded with their result (cohort:<c>:ids), less ids longer than
+ * EXAM_JOB_ID_MAX (no result can exist for them). Counts them (*total) and those without a
+ * result hash yet (*missing). Errors as exam_redis_argv, EXAM_ERR_NOMEM. */
 exam_status exam_queue_cohort_progress(exam_redis *r, const exam_queue_keys *keys,
                                        const char *cohort, size_t *total, size_t *missing);
 

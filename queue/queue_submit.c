@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "grade.h"
+#include "line_reader.h"
 #include "queue_fields.h"
 #include "queue_results.h"
 #include "queue_trim.h"
@@ -91,15 +92,6 @@ static int check_line(submitter *s, pending_line *p, exam_status *st) {
     json_decref(obj);
     if (js != EXAM_OK) {
         snprintf(why, sizeof why, "not a job: %s", exam_error_message());
-        exam_grade_job_free(&job);
-        reject_line(s, p->line_no, why);
-        return -1;
-    }
-    if (strlen(job.id) > EXAM_QUEUE_USER_NAME_MAX ||
-        (job.cohort && strlen(job.cohort) > EXAM_QUEUE_USER_NAME_MAX)) {
-        snprintf(why, sizeof why, "job %s is longer than %d bytes",
-                 strlen(job.id) > EXAM_QUEUE_USER_NAME_MAX ? "id" : "cohort",
-                 EXAM_QUEUE_USER_NAME_MAX);
         exam_grade_job_free(&job);
         reject_line(s, p->line_no, why);
         return -1;
@@ -270,32 +262,33 @@ exam_status exam_queue_submit_file(exam_redis *r, const exam_queue_keys *keys, F
         return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     }
     exam_status st = exam_queue_ensure_group(r, keys);
-    char *buf = NULL;
-    size_t cap = 0, line_no = 0;
+    exam_line_reader lr;
+    exam_line_reader_init(&lr, in, s.o.max_line);
     double t0 = mono_now();
     size_t queued = 0; /* lines accepted so far (sent or in the chunk) */
     while (st == EXAM_OK) {
-        errno = 0;
-        ssize_t got = getline(&buf, &cap, in);
-        if (got < 0) {
-            if (ferror(in))
-                st = exam_error_set(EXAM_ERR_IO, "%s: read error after line %zu: %s", name, line_no,
-                                    strerror(errno));
+        char *buf;
+        size_t len;
+        exam_status rs = exam_line_reader_next(&lr, &buf, &len);
+        size_t line_no = lr.line_no;
+        if (rs == EXAM_ERR_IO) {
+            st = exam_error_set(EXAM_ERR_IO, "%s: %s", name, exam_error_message());
             break;
         }
-        line_no++;
-        size_t len = (size_t)got;
-        while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) len--;
-        size_t lead = 0;
-        while (lead < len && (buf[lead] == ' ' || buf[lead] == '\t')) lead++;
-        if (lead == len) continue; /* blank lines separate nothing and are not jobs */
-        if (len > s.o.max_line) {
+        if (rs != EXAM_OK) { /* too long, or no memory to hold it: that line only */
             char why[128];
-            snprintf(why, sizeof why, "line has %zu bytes, more than the limit of %zu", len,
-                     s.o.max_line);
+            if (rs == EXAM_ERR_LIMIT)
+                snprintf(why, sizeof why, "line has %zu bytes, more than the limit of %zu", lr.len,
+                         s.o.max_line);
+            else
+                snprintf(why, sizeof why, "out of memory holding the line's %zu bytes", lr.len);
             reject_line(&s, line_no, why);
             continue;
         }
+        if (!buf) break; /* end of input */
+        size_t lead = 0;
+        while (lead < len && (buf[lead] == ' ' || buf[lead] == '\t')) lead++;
+        if (lead == len) continue; /* blank lines separate nothing and are not jobs */
         pending_line *p = &s.chunk[s.n];
         p->text = malloc(len + 1);
         if (!p->text) {
@@ -327,7 +320,7 @@ exam_status exam_queue_submit_file(exam_redis *r, const exam_queue_keys *keys, F
     else
         for (size_t i = 0; i < s.n; i++) line_clear(&s.chunk[i]);
     stats->seconds = mono_now() - t0;
-    free(buf);
+    exam_line_reader_free(&lr);
     free(s.chunk);
     json_decref(s.seen);
     return st;

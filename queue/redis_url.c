@@ -61,15 +61,21 @@ exam_status exam_redis_url_parse(const char *url, exam_redis_url *out) {
                                             "redis://[user:password@]host:port/db)");
     const char *p = url + 8;
     const char *end = p + strlen(p);
-    const char *slash = memchr(p, '/', (size_t)(end - p));
+    /* The credentials end at the last '@' of the URL: a host, port or database never holds
+     * one, so a password with '/', ':' or '@' in it (percent-encoded or not) stays in the
+     * credentials and no part of it can be taken for the host, the port or the path. */
     const char *auth_end = NULL;
-    /* the credentials end at the last '@' before the path (a password may contain '@' only
-     * percent-encoded, but be lenient) */
-    for (const char *q = slash ? slash : end; q > p; q--)
+    for (const char *q = end; q > p; q--)
         if (q[-1] == '@') {
             auth_end = q - 1;
             break;
         }
+    const char *after = auth_end ? auth_end + 1 : p;
+    const char *slash = memchr(after, '/', (size_t)(end - after));
+    /* what errors may quote: the URL with its credentials replaced by "***" */
+    char shown[160];
+    snprintf(shown, sizeof shown, "redis://%s%.*s", auth_end ? "***@" : "",
+             (int)((end - after) > 120 ? 120 : (end - after)), after);
     exam_status st = EXAM_OK;
     int bad = 0;
     if (auth_end) {
@@ -95,14 +101,15 @@ exam_status exam_redis_url_parse(const char *url, exam_redis_url *out) {
     if (*p == '[') { /* [ipv6]:port */
         const char *close = memchr(p, ']', (size_t)(host_end - p));
         if (!close) {
-            st = exam_error_set(EXAM_ERR_ARG, "Redis URL: unclosed '[' in the host");
+            st = exam_error_set(EXAM_ERR_ARG, "Redis URL %s: unclosed '[' in the host", shown);
             goto fail;
         }
         host_start = p + 1;
         host_len = (size_t)(close - host_start);
         if (close + 1 < host_end) {
             if (close[1] != ':') {
-                st = exam_error_set(EXAM_ERR_ARG, "Redis URL: junk after ']' in the host");
+                st =
+                    exam_error_set(EXAM_ERR_ARG, "Redis URL %s: junk after ']' in the host", shown);
                 goto fail;
             }
             port_sep = close + 1;
@@ -116,7 +123,7 @@ exam_status exam_redis_url_parse(const char *url, exam_redis_url *out) {
         host_len = (size_t)((port_sep ? port_sep : host_end) - p);
     }
     if (host_len == 0) {
-        st = exam_error_set(EXAM_ERR_ARG, "Redis URL has no host");
+        st = exam_error_set(EXAM_ERR_ARG, "Redis URL %s has no host", shown);
         goto fail;
     }
     out->host = malloc(host_len + 1);
@@ -126,8 +133,8 @@ exam_status exam_redis_url_parse(const char *url, exam_redis_url *out) {
     out->port = 6379;
     if (port_sep &&
         parse_int(port_sep + 1, (size_t)(host_end - port_sep - 1), 1, 65535, &out->port) != 0) {
-        st = exam_error_set(EXAM_ERR_ARG, "Redis URL: port '%.*s' is not a number in 1..65535",
-                            (int)(host_end - port_sep - 1), port_sep + 1);
+        st = exam_error_set(EXAM_ERR_ARG, "Redis URL %s: the port is not a number in 1..65535",
+                            shown);
         goto fail;
     }
     out->db = 0;
@@ -135,15 +142,15 @@ exam_status exam_redis_url_parse(const char *url, exam_redis_url *out) {
         const char *q = strchr(slash + 1, '?');
         size_t n = q ? (size_t)(q - slash - 1) : strlen(slash + 1);
         if (n > 0 && parse_int(slash + 1, n, 0, 1 << 20, &out->db) != 0) {
-            st = exam_error_set(EXAM_ERR_ARG, "Redis URL: database '%.*s' is not a number", (int)n,
-                                slash + 1);
+            st = exam_error_set(EXAM_ERR_ARG, "Redis URL %s: the database is not a number", shown);
             goto fail;
         }
     }
     return EXAM_OK;
 fail_part:
     if (bad) {
-        st = exam_error_set(EXAM_ERR_ARG, "Redis URL: bad percent-escape in the credentials");
+        st = exam_error_set(EXAM_ERR_ARG, "Redis URL %s: bad percent-escape in the credentials",
+                            shown);
         goto fail;
     }
 fail_nomem:
@@ -171,4 +178,43 @@ void exam_redis_url_redact(const exam_redis_url *url, char *buf, size_t size) {
     snprintf(buf, size, "redis://%s%s%s%s%s%s:%d/%d", url->user ? url->user : "",
              url->password ? ":***" : "", (url->user || url->password) ? "@" : "", ipv6 ? "[" : "",
              url->host ? url->host : "", ipv6 ? "]" : "", url->port, url->db);
+}
+
+/* Appends s percent-encoded (all but RFC 3986's unreserved characters) at *o. */
+static void encode_part(const char *s, char **o) {
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (isalnum(*c) || *c == '-' || *c == '.' || *c == '_' || *c == '~') {
+            *(*o)++ = (char)*c;
+        } else {
+            *(*o)++ = '%';
+            *(*o)++ = hex[*c >> 4];
+            *(*o)++ = hex[*c & 15];
+        }
+    }
+}
+
+exam_status exam_redis_url_with_password(const char *url, const char *password, char **out) {
+    *out = NULL;
+    exam_redis_url u;
+    exam_status st = exam_redis_url_parse(url, &u);
+    if (st != EXAM_OK) return st;
+    size_t n = 64 + strlen(u.host) + 3 * (strlen(password) + (u.user ? strlen(u.user) : 0));
+    char *s = malloc(n);
+    if (!s) {
+        exam_redis_url_free(&u);
+        return exam_error_set(EXAM_ERR_NOMEM, "out of memory building the Redis URL");
+    }
+    char *o = s;
+    memcpy(o, "redis://", 8);
+    o += 8;
+    if (u.user) encode_part(u.user, &o);
+    *o++ = ':';
+    encode_part(password, &o);
+    int ipv6 = strchr(u.host, ':') != NULL;
+    snprintf(o, n - (size_t)(o - s), "@%s%s%s:%d/%d", ipv6 ? "[" : "", u.host, ipv6 ? "]" : "",
+             u.port, u.db);
+    exam_redis_url_free(&u);
+    *out = s;
+    return EXAM_OK;
 }

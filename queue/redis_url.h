@@ -19,12 +19,18 @@ typedef struct exam_redis_url {
 } exam_redis_url;
 
 /* Parses `redis://[[user]:password@]host[:port][/db]` (user and password may be
- * percent-encoded; "redis://:pw@host" authenticates the default user). `rediss://` and unix
- * sockets are refused (this build's hiredis has no TLS). On error the message names the
- * problem but never echoes the password; *out is zeroed.
+ * percent-encoded; "redis://:pw@host" authenticates the default user). The credentials end at
+ * the URL's last '@', so a password holding '/', ':' or '@' parses whole. `rediss://` and unix
+ * sockets are refused (this build's hiredis has no TLS). On error the message quotes the URL
+ * only with its credentials replaced by "***"; *out is zeroed.
  * Errors: EXAM_ERR_ARG (malformed URL, bad port or db), EXAM_ERR_UNAVAILABLE (rediss://),
  * EXAM_ERR_NOMEM. */
 exam_status exam_redis_url_parse(const char *url, exam_redis_url *out);
+
+/* A new URL (the caller frees it, wiping it first if it likes) that is `url` with `password`
+ * (raw, percent-encoded here) in place of any password it had, keeping its user name, host,
+ * port and database. Errors: as exam_redis_url_parse. */
+exam_status exam_redis_url_with_password(const char *url, const char *password, char **out);
 
 /* Frees the URL's strings (wiping the password first) and zeroes it. */
 void exam_redis_url_free(exam_redis_url *url);

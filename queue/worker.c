@@ -1,6 +1,6 @@
-/* The worker's two threads: the reader (worker_read.c) fills a one-batch hand-off slot and keeps
- * the claim on what is in hand; the calling thread grades each batch and commits it
- * (worker_commit.c), and on stop drains within drain_s or releases what is left. */
+/* The worker's threads: the reader (worker_read.c) fills a one-batch hand-off slot; the calling
+ * thread grades each batch and commits it (worker_commit.c), and on stop drains within drain_s
+ * or releases what is left; the heartbeat (worker_heartbeat.c) keeps the claim on all of it. */
 #include "worker.h"
 
 #include <jansson.h>
@@ -132,6 +132,8 @@ exam_status exam_worker_init(const exam_worker_config *cfg, exam_worker **out) {
     w->cfg.consumer = w->consumer;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
+    pthread_mutex_init(&w->claim_mu, NULL);
+    pthread_cond_init(&w->hb_cv, NULL);
     snprintf(w->claim_cursor, sizeof w->claim_cursor, "0-0");
     w->metrics = cfg->metrics;
     if (!w->metrics) {
@@ -149,6 +151,7 @@ exam_status exam_worker_init(const exam_worker_config *cfg, exam_worker **out) {
     ro.io_timeout_s = longest / 1000.0 + 2.0; /* above any BLOCK */
     if ((st = exam_redis_open(w->cfg.redis_url, &wo, &w->wr)) != EXAM_OK ||
         (st = exam_redis_open(w->cfg.redis_url, &ro, &w->rd)) != EXAM_OK ||
+        (st = exam_redis_open(w->cfg.redis_url, &wo, &w->hb)) != EXAM_OK ||
         (st = exam_queue_layout_check(w->wr, &w->keys, 1)) != EXAM_OK ||
         (st = wk_group_ensure(w, w->wr)) != EXAM_OK) {
         exam_worker_free(w);
@@ -184,6 +187,8 @@ void exam_worker_free(exam_worker *w) {
     if (!w) return;
     exam_redis_close(w->rd);
     exam_redis_close(w->wr);
+    exam_redis_close(w->hb);
+    free(w->tracked);
     if (w->ready) {
         wk_batch_clear(w->ready);
         free(w->ready);
@@ -193,10 +198,12 @@ void exam_worker_free(exam_worker *w) {
     if (w->own_metrics) exam_wm_free(w->metrics);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->hb_cv);
+    pthread_mutex_destroy(&w->claim_mu);
     free(w);
 }
 
-static void set_fatal(exam_worker *w, exam_status st) {
+void wk_set_fatal(exam_worker *w, exam_status st) {
     pthread_mutex_lock(&w->mu);
     if (w->fatal == EXAM_OK) {
         w->fatal = st;
@@ -227,7 +234,8 @@ static const char **collect_ids(wk_batch *const *bs, int nb, size_t *n) {
 }
 
 /* Marks the batches' entries idle past claim_idle so another worker reclaims them at once
- * (Redis has no negative acknowledgement). */
+ * (Redis has no negative acknowledgement). The batches must no longer be where the heartbeat
+ * looks (ready, current, tracked); claim_mu orders this after a heartbeat already under way. */
 static void release(exam_worker *w, exam_redis *r, wk_batch *const *bs, int nb) {
     size_t n;
     const char **ids = collect_ids(bs, nb, &n);
@@ -235,7 +243,9 @@ static void release(exam_worker *w, exam_redis *r, wk_batch *const *bs, int nb) 
         free(ids);
         return;
     }
+    pthread_mutex_lock(&w->claim_mu);
     exam_status st = wk_group_touch(w, r, ids, n, (long)w->cfg.claim_idle_ms * 2);
+    pthread_mutex_unlock(&w->claim_mu);
     if (st == EXAM_OK)
         exam_log(EXAM_LOG_INFO, "released", "entries=%zu consumer=%s", n, w->consumer);
     else
@@ -281,44 +291,15 @@ static void reader_recover(exam_worker *w, exam_status st) {
     if (st != EXAM_OK) {
         exam_log(EXAM_LOG_ERROR, "reader_fatal", "error=%s",
                  exam_log_quote(exam_error_message(), q, sizeof q));
-        set_fatal(w, st);
+        wk_set_fatal(w, st);
     }
-}
-
-static void heartbeat(exam_worker *w) {
-    pthread_mutex_lock(&w->mu);
-    wk_batch *bs[3] = {w->ready, w->current, &w->carry};
-    size_t n;
-    const char **ids = collect_ids(bs, 3, &n);
-    /* copy: the batches may be freed once the lock is dropped */
-    char(*copy)[48] = ids && n ? malloc(n * sizeof *copy) : NULL;
-    for (size_t i = 0; copy && i < n; i++) snprintf(copy[i], sizeof copy[i], "%s", ids[i]);
-    pthread_mutex_unlock(&w->mu);
-    if (copy) {
-        for (size_t i = 0; i < n; i++) ids[i] = copy[i];
-        double t0 = wk_now();
-        exam_status st = wk_group_touch(w, w->rd, ids, n, -1);
-        exam_wm_add(w->metrics, EXAM_WM_REDIS_SECONDS, wk_now() - t0);
-        if (st != EXAM_OK)
-            reader_recover(w, st);
-        else
-            exam_log(EXAM_LOG_DEBUG, "heartbeat", "entries=%zu", n);
-    }
-    free(copy);
-    free(ids);
 }
 
 static void *reader_main(void *arg) {
     exam_worker *w = arg;
     wk_batch next = {0};
-    double hb_every = w->cfg.claim_idle_ms / 3000.0;
-    w->next_heartbeat = wk_now() + hb_every;
     while (!w->reader_stop) {
         double now = wk_now();
-        if (now >= w->next_heartbeat) {
-            heartbeat(w);
-            w->next_heartbeat = now + hb_every;
-        }
         if (now >= w->next_stats) {
             double t0 = wk_now();
             exam_status st = wk_group_stats(w, w->rd);
@@ -330,12 +311,9 @@ static void *reader_main(void *arg) {
         pthread_mutex_lock(&w->mu);
         int full = w->ready != NULL;
         if (full) {
-            double wait = w->next_heartbeat - wk_now();
-            if (wait > 0.2) wait = 0.2;
-            if (wait < 0.001) wait = 0.001;
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
-            long ns = ts.tv_nsec + (long)(wait * 1e9);
+            long ns = ts.tv_nsec + 200000000L;
             ts.tv_sec += ns / 1000000000L;
             ts.tv_nsec = ns % 1000000000L;
             pthread_cond_timedwait(&w->cv, &w->mu, &ts);
@@ -346,6 +324,7 @@ static void *reader_main(void *arg) {
         if (st != EXAM_OK) {
             /* keep what was read (it is in our pending list) for the next try */
             wk_batch_move(&w->carry, &next);
+            wk_track_reset(w, &w->carry);
             reader_recover(w, st);
             continue;
         }
@@ -353,7 +332,7 @@ static void *reader_main(void *arg) {
         wk_batch *b = malloc(sizeof *b);
         if (!b) {
             wk_batch_move(&w->carry, &next);
-            set_fatal(w, exam_error_set(EXAM_ERR_NOMEM, "out of memory"));
+            wk_set_fatal(w, exam_error_set(EXAM_ERR_NOMEM, "out of memory"));
             break;
         }
         *b = next;
@@ -365,10 +344,12 @@ static void *reader_main(void *arg) {
         w->last_job = wk_now();
         pthread_cond_broadcast(&w->cv);
         pthread_mutex_unlock(&w->mu);
+        wk_track_reset(w, &w->carry);
     }
     /* stopping: what the reader still holds goes back to the group */
     wk_batch_move(&w->carry, &next);
     wk_batch_clear(&next);
+    wk_track_reset(w, NULL);
     if (w->carry.n && exam_redis_connected(w->rd)) {
         wk_batch *bs[1] = {&w->carry};
         release(w, w->rd, bs, 1);
@@ -398,8 +379,7 @@ static char *error_result(const wk_item *it) {
     return s;
 }
 
-/* Grades the batch's valid jobs and writes every item's result text. */
-static exam_status grade_batch(exam_worker *w, wk_batch *b) {
+exam_status wk_grade_batch(exam_worker *w, wk_batch *b) {
     size_t nj = 0;
     for (size_t i = 0; i < b->n; i++) nj += b->items[i].kind == WK_JOB;
     exam_grade_job *jobs = calloc(nj + 1, sizeof *jobs);
@@ -542,7 +522,7 @@ static exam_status process(exam_worker *w, wk_batch *b, const volatile sig_atomi
     w->current = b;
     pthread_mutex_unlock(&w->mu);
     exam_wm_set(w->metrics, EXAM_WM_IN_FLIGHT, (double)b->n);
-    exam_status st = grade_batch(w, b);
+    exam_status st = wk_grade_batch(w, b);
     if (st == EXAM_OK) st = wk_calib_prepare(w, b);
     if (st == EXAM_OK) st = commit_batch(w, b, stop, deadline);
     if (st == EXAM_OK) count_results(w, b);
@@ -572,8 +552,12 @@ exam_status exam_worker_run(exam_worker *w, const volatile sig_atomic_t *stop) {
     pthread_t reader;
     w->reader_stop = 0;
     w->reader_done = 0;
-    if (pthread_create(&reader, NULL, reader_main, w) != 0)
+    exam_status hs = wk_heartbeat_start(w);
+    if (hs != EXAM_OK) return hs;
+    if (pthread_create(&reader, NULL, reader_main, w) != 0) {
+        wk_heartbeat_stop(w);
         return exam_error_set(EXAM_ERR_NOMEM, "cannot start the reader thread");
+    }
     exam_log(EXAM_LOG_INFO, "worker_started",
              "consumer=%s queue=%s redis=%s batch=%d max_batch_tokens=%d wait_ms=%d "
              "claim_idle_ms=%d max_deliveries=%d",
@@ -630,7 +614,7 @@ exam_status exam_worker_run(exam_worker *w, const volatile sig_atomic_t *stop) {
                     wk_batch *bs[1] = {b};
                     release(w, w->wr, bs, 1);
                 }
-                if (!(stopping && st == EXAM_ERR_UNAVAILABLE)) set_fatal(w, st);
+                if (!(stopping && st == EXAM_ERR_UNAVAILABLE)) wk_set_fatal(w, st);
             }
             wk_batch_clear(b);
             free(b);
@@ -644,7 +628,8 @@ exam_status exam_worker_run(exam_worker *w, const volatile sig_atomic_t *stop) {
         if (done) break;
     }
     pthread_join(reader, NULL);
-    if (w->ready) { /* published after the last look */
+    wk_heartbeat_stop(w); /* nothing is held any more but what is released below */
+    if (w->ready) {       /* published after the last look */
         wk_batch *bs[1] = {w->ready};
         if (exam_redis_connected(w->wr)) release(w, w->wr, bs, 1);
         wk_batch_clear(w->ready);

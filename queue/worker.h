@@ -2,8 +2,9 @@
  * them in batches and commits each batch (result hashes, results stream, cohort aggregates,
  * dead letters, XACK) in one MULTI/EXEC, following docs/queue.md. A reader thread with its own
  * connection reads, decodes, validates and tokenizes the next batch while the calling thread
- * grades and commits the current one; it also reclaims idle entries (XAUTOCLAIM) and keeps the
- * claim on the batches in hand (XCLAIM ... JUSTID heartbeats). */
+ * grades and commits the current one; it also reclaims idle entries (XAUTOCLAIM). A third thread
+ * with a third connection keeps the claim on everything in hand (XCLAIM ... JUSTID heartbeats),
+ * however long preparing or grading takes. */
 #ifndef EXAM_WORKER_H
 #define EXAM_WORKER_H
 
@@ -43,6 +44,10 @@ typedef struct exam_worker_config {
                                [20]; -1: never fit automatically (pairs are still kept) */
     long calib_every;       /* refit after this many new pairs [50] */
     double calib_threshold; /* review threshold of the fits, judge points [scale_max / 5] */
+    /* Test seam (NULL in production): called on the reader thread after each job's prepare,
+     * e.g. to make preparation slow and check that the claim heartbeat does not wait for it. */
+    void (*after_prepare)(void *arg, const exam_grade_job *job);
+    void *after_prepare_arg;
 } exam_worker_config;
 
 typedef struct exam_worker exam_worker;

@@ -22,43 +22,11 @@ static void mark_conflict(wk_item *it, const char *other) {
     it->calib_pair = NULL;
 }
 
-exam_status wk_commit_id_conflicts(exam_worker *w, wk_item *items, size_t n, char *const *keys,
-                                   const int *had) {
-    exam_redis *r = w->wr;
-    char **stored = calloc(n + 1, sizeof *stored); /* the existing result's cohort */
-    if (!stored) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-    exam_status st = EXAM_OK;
-    size_t sent = 0;
-    for (size_t i = 0; i < n && st == EXAM_OK; i++) {
-        if (!keys[i] || !had[i]) continue;
-        const char *argv[] = {"HGET", keys[i], "cohort"};
-        if ((st = exam_redis_append_argv(r, 3, argv, NULL)) == EXAM_OK) sent++;
-    }
-    for (size_t i = 0, k = 0; k < sent && i < n; i++) {
-        if (!keys[i] || !had[i]) continue;
-        redisReply *rep = NULL;
-        exam_status rs = exam_redis_get_reply(r, &rep);
-        if (rs != EXAM_OK) {
-            st = rs;
-            break;
-        }
-        k++;
-        if (rs == EXAM_OK) rs = exam_redis_reply_status(rep, "HGET");
-        if (rs == EXAM_OK && rep->type == REDIS_REPLY_STRING && !(stored[i] = strdup(rep->str)))
-            rs = exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-        if (st == EXAM_OK) st = rs;
-        freeReplyObject(rep);
-    }
-    for (size_t i = 0; i < n && st == EXAM_OK; i++) {
-        wk_item *it = &items[i];
-        if (!keys[i] || it->id_conflict) continue;
-        const char *first = stored[i];
-        for (size_t j = 0; !first && !had[i] && j < i; j++)
-            if (keys[j] && !items[j].id_conflict && !strcmp(keys[i], keys[j]))
-                first = items[j].cohort ? items[j].cohort : "";
-        if (first && strcmp(first, it->cohort ? it->cohort : "") != 0) mark_conflict(it, first);
-    }
-    for (size_t i = 0; i < n; i++) free(stored[i]);
-    free(stored);
-    return st;
+int wk_commit_id_conflict(wk_item *it, const exam_result_prev *prev) {
+    if (it->id_conflict) return 1;
+    if (!it->id || !prev || prev->state == EXAM_RESULT_NONE) return 0;
+    const char *stored = prev->cohort ? prev->cohort : "";
+    if (!strcmp(stored, it->cohort ? it->cohort : "")) return 0;
+    mark_conflict(it, stored);
+    return 1;
 }

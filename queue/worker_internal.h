@@ -9,6 +9,7 @@
 #include "queue_keys.h"
 #include "redis_conn.h"
 #include "tokenizer.h"
+#include "queue_outcome.h"
 #include "worker.h"
 
 /* What became of an entry. */
@@ -23,8 +24,11 @@ typedef enum wk_kind {
 typedef struct wk_item {
     char entry[48]; /* stream entry id */
     wk_kind kind;
-    char *raw; /* the payload as received (field "job"), owned; "" when absent */
+    char *raw; /* the payload as received (field "job"), owned; "" when absent; of a payload
+                  over max_job_bytes only its first EXAM_DEAD_JOB_PREFIX bytes */
     size_t raw_len;
+    size_t raw_bytes;      /* the payload's length as received */
+    int raw_truncated;     /* raw is a prefix */
     char *id;              /* the job id when it could be read (owned), else NULL */
     char *cohort;          /* the job's cohort when it could be read (owned), else NULL */
     exam_grade_job job;    /* WK_JOB only */
@@ -56,6 +60,7 @@ struct exam_worker {
     char consumer[160];
     exam_redis *rd; /* the reader thread's connection */
     exam_redis *wr; /* the committing thread's connection */
+    exam_redis *hb; /* the heartbeat thread's connection (worker_heartbeat.c) */
     exam_worker_metrics *metrics;
     int own_metrics;
 
@@ -70,13 +75,24 @@ struct exam_worker {
     double last_alive; /* monotonic time the main loop last went round */
     double last_job;   /* monotonic time a job was last in hand */
 
+    /* the heartbeat (worker_heartbeat.c): the entries the reader holds outside ready/current
+     * (the replies it is decoding and preparing, its carry), under mu; claim_mu keeps a release
+     * from falling between a heartbeat's snapshot and its XCLAIM */
+    char (*tracked)[48];
+    size_t n_tracked, cap_tracked;
+    pthread_mutex_t claim_mu;
+    pthread_cond_t hb_cv;
+    pthread_t hb_thread;
+    int hb_running;
+    volatile sig_atomic_t hb_stop;
+
     /* reader thread state */
     wk_batch carry;        /* read but over the token budget: the next batch starts with it */
     char claim_cursor[48]; /* XAUTOCLAIM cursor */
     int recover_own;       /* after a reconnect: re-read our own pending entries (a reply lost
                               with the connection may have delivered some to us) */
     char own_cursor[48];   /* where that re-read goes on */
-    double next_claim, next_heartbeat, next_stats;
+    double next_claim, next_stats;
 
     struct wk_calib *calib; /* cohorts' calibration maps as last read (worker_calib.c) */
 };
@@ -96,6 +112,24 @@ void wk_batch_clear(wk_batch *b);
 /* Moves the items of `from` to the end of `to` (from ends empty). Errors: EXAM_ERR_NOMEM. */
 exam_status wk_batch_move(wk_batch *to, wk_batch *from);
 
+/* worker.c: records a fatal error (the first one wins) and stops the reader. */
+void wk_set_fatal(exam_worker *w, exam_status st);
+
+/* worker_heartbeat.c: the reader holds the entries of this reply (an array of [id, fields]):
+ * the heartbeat keeps their claim from now on, while they are decoded and prepared. */
+void wk_track_entries(exam_worker *w, const redisReply *entries);
+
+/* worker_heartbeat.c: what the reader holds outside ready/current is now exactly `held` (its
+ * carry; NULL: nothing). Call it after handing a batch over or releasing entries. */
+void wk_track_reset(exam_worker *w, const wk_batch *held);
+
+/* worker_heartbeat.c: starts the heartbeat thread (XCLAIM ... JUSTID on everything held, every
+ * claim-idle/3, on connection w->hb, reconnecting with backoff). Errors: EXAM_ERR_NOMEM. */
+exam_status wk_heartbeat_start(exam_worker *w);
+
+/* worker_heartbeat.c: stops and joins the heartbeat thread (no-op when not started). */
+void wk_heartbeat_stop(exam_worker *w);
+
 /* worker_read.c: decodes stream entry `e` (an array [id, [field, value, ...]]) delivered
  * `deliveries` times into *it: a valid job, or an invalid one with its code and message.
  * Errors: EXAM_ERR_NOMEM only (every bad input is an invalid item). A valid job is not yet
@@ -113,20 +147,23 @@ exam_status wk_prepare_item(exam_worker *w, wk_item *it);
  * EXAM_ERR_DENIED, EXAM_ERR_NOMEM, EXAM_ERR_FORMAT (an unexpected server reply). */
 exam_status wk_read_batch(exam_worker *w, wk_batch *b);
 
+/* worker.c: grades the batch's valid jobs (their preps) and writes every item's result text:
+ * the graded result, or the error result of an invalid one with an id (none for trimmed or
+ * id-less items). Errors: EXAM_ERR_NOMEM, the grader's (EXAM_ERR_BACKEND). */
+exam_status wk_grade_batch(exam_worker *w, wk_batch *b);
+
 /* worker_commit.c: commits the items (each with its result, or a trimmed dead letter) as
  * docs/queue.md says, repeating when EXEC answers nil. *duplicates counts results that already
  * existed. Errors: EXAM_ERR_UNAVAILABLE (connection lost; the commit may or may not have
  * happened: calling again is safe), EXAM_ERR_DENIED, EXAM_ERR_FORMAT (a server error reply). */
 exam_status wk_commit(exam_worker *w, wk_item *items, size_t n, long *duplicates);
 
-/* worker_commit_ids.c: under the commit's WATCH, after had[i] (0 no result, 1 error, 2 ok) was
- * read for each result key, reads the cohort of each existing result and marks every item whose
- * id has a result in another cohort, or an earlier copy of another cohort in this batch, as an
- * id_conflict error (it->id_conflict, ok 0, code and message set, no calibration pair): the
- * commit then writes it as a dead letter only and leaves the other cohort's result alone.
- * Errors: as exam_redis_argv, EXAM_ERR_NOMEM. */
-exam_status wk_commit_id_conflicts(exam_worker *w, wk_item *items, size_t n, char *const *keys,
-                                   const int *had);
+/* worker_commit_ids.c: given the result hash of it's id as the commit sees it (read under
+ * WATCH, or as an earlier copy of the id in the same batch left it), marks `it` as an
+ * id_conflict error when that result belongs to another cohort (it->id_conflict, ok 0, code and
+ * message set, no calibration pair) and returns 1; the commit then writes it as a dead letter
+ * only and leaves the other cohort's result alone. Sticky: a marked item stays marked. */
+int wk_commit_id_conflict(wk_item *it, const exam_result_prev *prev);
 
 /* worker_group.c: XGROUP CREATE <jobs> examiner 0 MKSTREAM unless the group exists. */
 exam_status wk_group_ensure(exam_worker *w, exam_redis *r);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "queue_fields.h"
 #include "worker_internal.h"
 
 /* Payloads up to this size are parsed even when over the limit, to find the job's id. */
@@ -21,16 +22,32 @@ static char *dup_n(const char *s, size_t n) {
     return d;
 }
 
-/* The string member `key` of obj when it is a non-empty NUL-free string of at most
- * EXAM_QUEUE_USER_NAME_MAX bytes, copied; else NULL (*too_long set when it was longer). */
-static char *string_member(const json_t *obj, const char *key, int *too_long) {
+/* The string member `key` of obj when it is a NUL-free string of 1..max bytes, copied; else
+ * NULL (*too_long, when not NULL, says it was longer). */
+static char *string_member(const json_t *obj, const char *key, size_t max, int *too_long) {
     json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    if (too_long) *too_long = 0;
     if (!json_is_string(v)) return NULL;
     size_t n = json_string_length(v);
-    if (n > EXAM_QUEUE_USER_NAME_MAX) *too_long = 1;
-    if (n == 0 || n > EXAM_QUEUE_USER_NAME_MAX || memchr(json_string_value(v), '\0', n))
-        return NULL;
+    if (n > max && too_long) *too_long = 1;
+    if (n == 0 || n > max || memchr(json_string_value(v), '\0', n)) return NULL;
     return dup_n(json_string_value(v), n);
+}
+
+/* Keeps the payload for a dead letter: whole when it is within max_job_bytes, else its first
+ * EXAM_DEAD_JOB_PREFIX bytes (cut at a UTF-8 boundary), so an oversized job costs neither the
+ * reader nor Redis its size. */
+static exam_status keep_payload(exam_worker *w, wk_item *it, const char *s, size_t n) {
+    size_t keep = n;
+    if (n > (size_t)w->cfg.max_job_bytes && n > EXAM_DEAD_JOB_PREFIX) {
+        keep = EXAM_DEAD_JOB_PREFIX;
+        while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80) keep--;
+        it->raw_truncated = 1;
+    }
+    it->raw = dup_n(s, keep);
+    it->raw_len = keep;
+    it->raw_bytes = n;
+    return it->raw ? EXAM_OK : exam_error_set(EXAM_ERR_NOMEM, "out of memory");
 }
 
 static void set_invalid(wk_item *it, exam_status st, const char *msg) {
@@ -45,6 +62,7 @@ exam_status wk_prepare_item(exam_worker *w, wk_item *it) {
     it->prep = NULL;
     exam_status st = exam_grader_prepare(w->cfg.grader, &it->job, 1, &it->prep);
     if (st != EXAM_OK) return st;
+    if (w->cfg.after_prepare) w->cfg.after_prepare(w->cfg.after_prepare_arg, &it->job);
     size_t n = exam_grade_prep_answer_tokens(it->prep, 0);
     it->tokens = (int)(n > (1u << 30) ? (1u << 30) : n) + 2;
     return EXAM_OK;
@@ -78,10 +96,8 @@ exam_status wk_decode_entry(exam_worker *w, const redisReply *e, long deliveries
                                       f->element[1]->type == REDIS_REPLY_STRING
                                   ? f->element[1]
                                   : NULL;
-        size_t n = v ? v->len : 0;
-        if (n > (size_t)w->cfg.max_job_bytes) n = (size_t)w->cfg.max_job_bytes;
-        it->raw = dup_n(v ? v->str : "", n);
-        it->raw_len = n;
+        exam_status ks = keep_payload(w, it, v ? v->str : "", v ? v->len : 0);
+        if (ks != EXAM_OK) return ks;
         char msg[200];
         snprintf(msg, sizeof msg, "stream entry has no \"job\" field (first field: \"%.60s\")",
                  f && f->type == REDIS_REPLY_ARRAY && f->elements >= 1 &&
@@ -89,11 +105,10 @@ exam_status wk_decode_entry(exam_worker *w, const redisReply *e, long deliveries
                      ? f->element[0]->str
                      : "");
         set_invalid(it, EXAM_ERR_FORMAT, msg);
-        return it->raw ? EXAM_OK : exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+        return EXAM_OK;
     }
-    it->raw = dup_n(payload->str, payload->len);
-    if (!it->raw) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
-    it->raw_len = payload->len;
+    exam_status ks = keep_payload(w, it, payload->str, payload->len);
+    if (ks != EXAM_OK) return ks;
 
     int oversize = payload->len > (size_t)w->cfg.max_job_bytes;
     if (oversize && payload->len > (size_t)ID_PARSE_LIMIT) {
@@ -109,16 +124,22 @@ exam_status wk_decode_entry(exam_worker *w, const redisReply *e, long deliveries
     }
     json_error_t jerr;
     json_t *obj = json_loadb(payload->str, payload->len, 0, &jerr);
-    int long_id = 0, long_cohort = 0;
+    int id_too_long = 0;
     if (obj) {
-        it->id = string_member(obj, "id", &long_id);
-        it->cohort = string_member(obj, "cohort", &long_cohort);
+        it->id = string_member(obj, "id", EXAM_JOB_ID_MAX, &id_too_long);
+        it->cohort = string_member(obj, "cohort", EXAM_COHORT_NAME_MAX, NULL);
     }
     char msg[320];
-    if (long_id || long_cohort) {
-        snprintf(msg, sizeof msg, "job %s is longer than %d bytes", long_id ? "id" : "cohort",
-                 EXAM_QUEUE_USER_NAME_MAX);
+    if (id_too_long) {
+        /* no result can be addressed by it: the dead letter (id "") is the job's only trace */
+        const char *v = json_string_value(json_object_get(obj, "id"));
+        int head = 40; /* a prefix of whole UTF-8 characters, for the message */
+        while (head > 0 && ((unsigned char)v[head] & 0xC0) == 0x80) head--;
+        snprintf(msg, sizeof msg,
+                 "job id has %zu bytes, more than the limit of %d (it starts \"%.*s\")",
+                 json_string_length(json_object_get(obj, "id")), EXAM_JOB_ID_MAX, head, v);
         set_invalid(it, EXAM_ERR_LIMIT, msg);
+        snprintf(it->code, sizeof it->code, "id_too_long");
     } else if (oversize) {
         snprintf(msg, sizeof msg, "job of %zu bytes exceeds the %ld-byte limit", payload->len,
                  w->cfg.max_job_bytes);
@@ -197,6 +218,13 @@ static exam_status add_item(exam_worker *w, wk_batch *b, const redisReply *e, lo
     return EXAM_OK;
 }
 
+/* Frees entry i of a reply's entry list once it is decoded (the item keeps what it needs: an
+ * oversized payload only as a bounded prefix), so a read does not hold each payload twice. */
+static void release_entry(const redisReply *entries, size_t i) {
+    freeReplyObject(entries->element[i]);
+    entries->element[i] = NULL; /* freeReplyObject of the whole reply skips it */
+}
+
 /* One XAUTOCLAIM step from the saved cursor; claimed entries and trimmed ids join b. */
 static exam_status reclaim(exam_worker *w, wk_batch *b, int room) {
     char idle[32], count[32];
@@ -224,9 +252,12 @@ static exam_status reclaim(exam_worker *w, wk_batch *b, int room) {
         freeReplyObject(rep);
         return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
     }
+    wk_track_entries(w, entries); /* claimed now: the heartbeat keeps them while we prepare */
     if (entries->elements) st = delivery_counts(w, entries, counts);
-    for (size_t i = 0; st == EXAM_OK && i < entries->elements; i++)
+    for (size_t i = 0; st == EXAM_OK && i < entries->elements; i++) {
         st = add_item(w, b, entries->element[i], counts[i]);
+        release_entry(entries, i);
+    }
     free(counts);
     if (st == EXAM_OK && entries->elements) {
         exam_wm_add(w->metrics, EXAM_WM_RECLAIMED, (double)entries->elements);
@@ -287,8 +318,10 @@ static exam_status read_new(exam_worker *w, wk_batch *b, int count, long block_m
         if (s->type == REDIS_REPLY_ARRAY && s->elements >= 2 &&
             s->element[1]->type == REDIS_REPLY_ARRAY) {
             const redisReply *entries = s->element[1];
+            wk_track_entries(w, entries);
             for (size_t i = 0; i < entries->elements && st == EXAM_OK; i++) {
                 st = add_item(w, b, entries->element[i], 1);
+                release_entry(entries, i);
                 (*got)++;
             }
         }
@@ -333,6 +366,7 @@ static exam_status reread_own(exam_worker *w, wk_batch *b, int room) {
         rep->element[0]->element[1]->type == REDIS_REPLY_ARRAY) {
         const redisReply *entries = rep->element[0]->element[1];
         got = entries->elements;
+        wk_track_entries(w, entries);
         for (size_t i = 0; i < entries->elements && st == EXAM_OK; i++) {
             const redisReply *e = entries->element[i];
             if (e->type != REDIS_REPLY_ARRAY || e->elements < 1 ||

@@ -172,10 +172,22 @@ static void test_built_modules(void) {
         CHECKF(strstr(exam_error_message(), "cuda:") != NULL, "%s", exam_error_message());
         exam_backend_free(be);
     } else {
-        /* no GPU here: the module loaded and the CUDA runtime's reason came through */
-        CHECKF(strstr(exam_error_message(), "CUDA unavailable: ") == exam_error_message() &&
-                   strstr(exam_error_message(), "(backend_cuda.c:") != NULL,
-               "%s", exam_error_message());
+        /* no GPU here: the driver check's reason (no libcuda.so.1) or the CUDA runtime's came
+         * through, and automatic selection passes CUDA over for exactly the same reason */
+        char forced[512];
+        snprintf(forced, sizeof forced, "%s", exam_error_message());
+        CHECKF(strstr(forced, "CUDA unavailable: ") == forced &&
+                   (strstr(forced, "(backend_cuda.c:") || strstr(forced, "(backend_precheck.c:")),
+               "%s", forced);
+        exam_backend_choice c;
+        exam_backend *auto_be = NULL;
+        unsetenv("EXAMINER_BACKEND");
+        CHECK(exam_backend_choose(NULL, NULL, &auto_be, &c) == EXAM_OK);
+        CHECKF(!c.forced && c.n_passed >= 1 && strcmp(c.passed[0].name, "cuda") == 0 &&
+                   strcmp(c.passed[0].reason, forced) == 0,
+               "passed over for \"%s\", forced: \"%s\"", c.n_passed ? c.passed[0].reason : "",
+               forced);
+        exam_backend_free(auto_be);
     }
     int dirty = 0;
     CHECK(exam_backend_check_kernels("cuda", stdout, &dirty) == EXAM_ERR_UNAVAILABLE);

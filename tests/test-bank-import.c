@@ -181,6 +181,38 @@ static void test_hostile(void) {
     exam_bank_free(&bank);
 }
 
+/* A table of 100000 rows imports every row, each under its own id, in linear time (the id check
+ * of exam_bank_add once scanned the whole bank per row: 77 s for this table). */
+static void test_large_table(void) {
+    enum { ROWS = 100000 };
+    size_t cap = (size_t)ROWS * 80 + 64, n = 0;
+    char *doc = malloc(cap);
+    CHECK(doc != NULL);
+    if (!doc) return;
+    n += (size_t)snprintf(doc + n, cap - n, "| Question | Cue | Card |\n|---|---|---|\n");
+    for (int i = 0; i < ROWS; i++)
+        n += (size_t)snprintf(doc + n, cap - n, "| Why is case %d fast? | arrays %d | Topic |\n", i,
+                              i);
+    exam_bank bank;
+    exam_import_report rep;
+    double t0 = exam_test_now();
+    memset(&bank, 0, sizeof bank);
+    exam_status st = exam_bank_import_text("big.md", doc, n, &bank, &rep);
+    double secs = exam_test_now() - t0;
+    CHECKF(st == EXAM_OK, "%s", exam_error_message());
+    CHECKF(rep.questions == ROWS && bank.count == ROWS, "%zu questions, %zu in the bank",
+           rep.questions, bank.count);
+    size_t found = 0;
+    for (size_t i = 0; i < bank.count; i++)
+        found += exam_bank_find(&bank, bank.questions[i].id) == &bank.questions[i];
+    CHECKF(found == bank.count, "%zu of %zu ids find their own question", found, bank.count);
+    CHECKF(secs < 30.0, "import of %d rows took %.1f s", ROWS, secs); /* backstop only */
+    printf("import of %d table rows: %.2f s\n", ROWS, secs);
+    exam_import_report_free(&rep);
+    exam_bank_free(&bank);
+    free(doc);
+}
+
 /* ---- the shared seeds ---- */
 
 static const exam_question *find_question(const exam_bank *b, const char *text, size_t n) {
@@ -319,6 +351,7 @@ int main(void) {
     test_numbered();
     test_labelled_and_tables();
     test_hostile();
+    test_large_table();
     const char *dir = getenv("EXAMINER_SEEDS") ? getenv("EXAMINER_SEEDS") : "../shared/seeds";
     struct stat sb;
     if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))

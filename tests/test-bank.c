@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bank.h"
@@ -142,6 +143,40 @@ static void test_bad_banks(void) {
     remove(path);
 }
 
+/* A bank path, or a bank file in a folder, that is a FIFO is refused at once, not read (a read
+ * would wait for a writer forever); the alarm turns a hang into a failure. */
+static void test_fifo_refused(void) {
+    char dir[] = "/tmp/exam-test-fifo-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char fifo[512], sub[512], in_sub[600];
+    snprintf(fifo, sizeof fifo, "%s/bank.jsonl", dir);
+    snprintf(sub, sizeof sub, "%s/folder", dir);
+    snprintf(in_sub, sizeof in_sub, "%s/a.jsonl", sub);
+    CHECK(mkfifo(fifo, 0600) == 0);
+    CHECK(mkdir(sub, 0700) == 0 && mkfifo(in_sub, 0600) == 0);
+    alarm(20);
+    exam_bank bank;
+    exam_status st = exam_bank_load(fifo, &bank);
+    CHECKF(st == EXAM_ERR_IO && strstr(exam_error_message(), "not a regular file"), "%s: %s",
+           exam_status_name(st), exam_error_message());
+    st = exam_bank_load(sub, &bank);
+    CHECKF(st == EXAM_ERR_IO && strstr(exam_error_message(), "a.jsonl"), "%s: %s",
+           exam_status_name(st), exam_error_message());
+    char *text = NULL;
+    size_t len = 0;
+    st = exam_bank_read_file(fifo, &text, &len);
+    CHECKF(st == EXAM_ERR_IO && text == NULL, "%s", exam_error_message());
+    exam_lint_counts c;
+    FILE *devnull = fopen("/dev/null", "w");
+    CHECK(exam_bank_lint(fifo, devnull, &c) == EXAM_ERR_IO);
+    fclose(devnull);
+    alarm(0);
+    remove(in_sub);
+    rmdir(sub);
+    remove(fifo);
+    rmdir(dir);
+}
+
 static int sentence_count(const char *text, const char *first, const char *last) {
     exam_spans s = {0};
     exam_split_sentences(text, strlen(text), &s);
@@ -156,6 +191,38 @@ static int sentence_count(const char *text, const char *first, const char *last)
     int n = ok ? (int)s.count : -1;
     exam_spans_free(&s);
     return n;
+}
+
+/* Ids that collide get "-2", "-3", ... in order, also past ids that already hold a suffix, and
+ * adding many of one id stays linear (each add once scanned the bank for every suffix tried). */
+static void test_duplicate_ids(void) {
+    enum { N = 4000 };
+    exam_bank bank = {0};
+    double t0 = exam_test_now();
+    exam_status st = EXAM_OK;
+    for (int i = 0; i < N && st == EXAM_OK; i++) {
+        exam_question q = {0};
+        q.id = strdup(i == 1 ? "dup-3" : "dup");
+        q.question = strdup("q");
+        q.answer = strdup("a");
+        st = exam_bank_add(&bank, &q);
+    }
+    double secs = exam_test_now() - t0;
+    CHECKF(st == EXAM_OK && bank.count == N, "%s", exam_error_message());
+    if (bank.count == N) {
+        CHECK(strcmp(bank.questions[0].id, "dup") == 0);
+        CHECK(strcmp(bank.questions[1].id, "dup-3") == 0);
+        CHECK(strcmp(bank.questions[2].id, "dup-2") == 0);
+        CHECK(strcmp(bank.questions[3].id, "dup-4") == 0);
+        CHECK(strcmp(bank.questions[N - 1].id, "dup-4000") == 0);
+    }
+    size_t found = 0;
+    for (size_t i = 0; i < bank.count; i++)
+        found += exam_bank_find(&bank, bank.questions[i].id) == &bank.questions[i];
+    CHECKF(found == bank.count, "%zu of %zu ids find their own question", found, bank.count);
+    CHECK(exam_bank_find(&bank, "dup-4001") == NULL);
+    CHECKF(secs < 20.0, "%d adds of one id took %.1f s", N, secs); /* backstop only */
+    exam_bank_free(&bank);
 }
 
 static void test_sentences(void) {
@@ -209,6 +276,8 @@ static void test_mojibake(void) {
 int main(void) {
     test_shipped_bank();
     test_bad_banks();
+    test_duplicate_ids();
+    test_fifo_refused();
     test_sentences();
     test_mojibake();
     return exam_test_finish();

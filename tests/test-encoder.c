@@ -133,6 +133,42 @@ static void test_bad_model_dirs(void) {
     CHECK(bad == NULL);
 }
 
+/* Finite weights that overflow (a LayerNorm gain of 3e38) give NaN hidden states: the encoder
+ * refuses the output with EXAM_ERR_NUMERIC naming the text instead of handing NaN vectors on,
+ * for text and token input alike, with token embeddings or without. */
+static void test_overflowing_model(void) {
+    char dir[] = "/tmp/exam-enc-big-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(exam_test_model_poison(dir, "embeddings.LayerNorm.weight", 3e38f) == 0);
+    exam_backend *be = exam_encoder_backend(enc);
+    exam_encoder *big = NULL;
+    CHECKF(exam_encoder_init(dir, be, &big) == EXAM_OK, "%s", exam_error_message());
+    if (big) {
+        const char *texts[] = {"a finite text"};
+        size_t lens[] = {strlen(texts[0])};
+        exam_embeddings e;
+        exam_encode_options o = exam_encode_default_options();
+        for (int want = 0; want < 2; want++) {
+            o.want_tokens = want;
+            exam_status st = exam_encoder_encode(big, texts, lens, 1, &o, &e);
+            CHECKF(st == EXAM_ERR_NUMERIC && e.sentences == NULL, "%s: %s", exam_status_name(st),
+                   exam_error_message());
+            CHECKF(strstr(exam_error_message(), "text 0") &&
+                       strstr(exam_error_message(), "non-finite embedding"),
+                   "%s", exam_error_message());
+        }
+        exam_tokens t = {0};
+        CHECK(exam_tokenizer_encode(exam_encoder_tokenizer(big), texts[0], lens[0], &t) == EXAM_OK);
+        CHECK(exam_encoder_encode_tokens(big, &t, 1, NULL, &e) == EXAM_ERR_NUMERIC);
+        exam_tokens_free(&t);
+        CHECK(strcmp(exam_status_name(EXAM_ERR_NUMERIC), "non_finite") == 0);
+    }
+    exam_encoder_free(big);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void) {
     exam_backend *be;
     if (exam_backend_create("cpu", NULL, &be) != EXAM_OK) {
@@ -148,6 +184,7 @@ int main(void) {
     test_window_mode();
     test_bad_text();
     test_bad_model_dirs();
+    test_overflowing_model();
     exam_encoder_free(enc);
     exam_backend_free(be);
     return exam_test_finish();

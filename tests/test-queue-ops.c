@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grade.h"
 #include "queue_keys.h"
 #include "queue_trim.h"
 #include "redis_conn.h"
@@ -144,6 +145,24 @@ static void test_submit(exam_redis *r) {
     CHECK(exam_redis_command(r, &rep, "XREVRANGE %s + - COUNT 1", "examiner:{t1}:jobs") == EXAM_OK);
     CHECK(rep && rep->elements == 1 && strstr(out_text, rep->element[0]->element[0]->str));
     freeReplyObject(rep);
+
+    /* an id over EXAM_JOB_ID_MAX is refused with its line; the other lines go in */
+    static char long_text[2048];
+    char long_id[EXAM_JOB_ID_MAX + 2];
+    memset(long_id, 'k', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    snprintf(long_text, sizeof long_text,
+             "{\"id\":\"%s\",\"cohort\":\"L\",\"question_id\":\"q1\",\"answer\":\"x\"}\n"
+             "{\"id\":\"fine\",\"cohort\":\"L\",\"question_id\":\"q1\",\"answer\":\"x\"}\n",
+             long_id);
+    rc = run("submit %s --redis %s --queue tl", write_file("long.jsonl", long_text), srv.url);
+    CHECKF(rc == 3 && strstr(err_text, "long.jsonl:1: not a job: job id has 513 bytes, more than "
+                                       "the limit of 512"),
+           "long id: rc %d err %s", rc, err_text);
+    CHECKF(strstr(out_text, "added 1 jobs"), "long id: out %s", out_text);
+    CHECK(integer(r, "XLEN", "examiner:{tl}:jobs") == 1);
+    CHECK(integer(r, "SCARD", "examiner:{tl}:cohort:L:submitted") == 1);
+    jobs = write_file("jobs.jsonl", jobs_text); /* write_file's path buffer is shared */
 
     /* --raw sends every non-blank line, unchecked */
     rc = run("submit %s --redis %s --queue t2 --raw", jobs, srv.url);

@@ -84,6 +84,36 @@ static void test_half_types(void) {
     free(img);
 }
 
+/* A NaN or infinity in a float tensor is refused when it is read, naming the tensor and the
+ * element, whatever the dtype (a model holding one can only give NaN embeddings). */
+static void test_non_finite_values(void) {
+    float f32[4] = {1.0f, 2.0f, NAN, 4.0f};
+    uint16_t f16[2] = {0x3c00, 0x7c00}; /* 1.0, +infinity */
+    uint8_t data[20];
+    memcpy(data, f32, 16);
+    memcpy(data + 16, f16, 4);
+    const char *h = "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+                    "\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[16,20]}}   ";
+    size_t size;
+    uint8_t *img = make_image(h, data, sizeof data, &size);
+    exam_safetensors *st = NULL;
+    CHECKF(exam_safetensors_open_memory(img, size, &st) == EXAM_OK, "%s", exam_error_message());
+    if (st) {
+        const float *v = NULL;
+        int64_t s4 = 4, s2 = 2;
+        CHECK(exam_safetensors_get_f32(st, "w", 1, &s4, &v) == EXAM_ERR_FORMAT && v == NULL);
+        CHECKF(strstr(exam_error_message(), "'w'") &&
+                   strstr(exam_error_message(), "non-finite value (NaN) at element 2"),
+               "%s", exam_error_message());
+        CHECK(exam_safetensors_get_f32(st, "h", 1, &s2, &v) == EXAM_ERR_FORMAT && v == NULL);
+        CHECKF(strstr(exam_error_message(), "'h'") &&
+                   strstr(exam_error_message(), "(infinity) at element 1"),
+               "%s", exam_error_message());
+    }
+    exam_safetensors_close(st);
+    free(img);
+}
+
 static void test_hostile_headers(void) {
     float d[4] = {0};
     /* Lying sizes and ranges. */
@@ -157,6 +187,7 @@ static void test_truncated_model_file(void) {
 int main(void) {
     test_valid_f32();
     test_half_types();
+    test_non_finite_values();
     test_hostile_headers();
     test_truncated_length();
     test_truncated_model_file();

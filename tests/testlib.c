@@ -1,7 +1,10 @@
 /* Implementation of the test harness in testlib.h. */
 #include "testlib.h"
 
+#include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -110,4 +113,45 @@ void exam_test_grader_close(exam_test_grader *t) {
     exam_backend_free(t->be);
     exam_bank_free(&t->bank);
     memset(t, 0, sizeof *t);
+}
+
+int exam_test_model_poison(const char *dir, const char *tensor, float value) {
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp -r '%s'/. '%s'/", dir, exam_test_model_dir(),
+             dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "poison: cannot copy the model to %s\n", dir);
+        return -1;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    FILE *f = fopen(path, "r+b");
+    unsigned char len8[8];
+    if (!f || fread(len8, 1, 8, f) != 8) {
+        fprintf(stderr, "poison: cannot read %s\n", path);
+        if (f) fclose(f);
+        return -1;
+    }
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--) hlen = hlen << 8 | len8[i];
+    char *header = malloc(hlen + 1);
+    json_t *root = NULL;
+    if (header && fread(header, 1, hlen, f) == hlen) root = json_loadb(header, hlen, 0, NULL);
+    free(header);
+    json_t *t = json_object_get(root, tensor);
+    json_t *off = json_object_get(t, "data_offsets");
+    const char *dtype = json_string_value(json_object_get(t, "dtype"));
+    int rc = -1;
+    if (json_array_size(off) == 2 && dtype && strcmp(dtype, "F32") == 0) {
+        long long a = json_integer_value(json_array_get(off, 0));
+        long long b = json_integer_value(json_array_get(off, 1));
+        rc = fseek(f, (long)(8 + hlen + (uint64_t)a), SEEK_SET) == 0 ? 0 : -1;
+        for (long long i = a; rc == 0 && i < b; i += 4)
+            if (fwrite(&value, 4, 1, f) != 1) rc = -1;
+    } else {
+        fprintf(stderr, "poison: no F32 tensor '%s' in %s\n", tensor, path);
+    }
+    json_decref(root);
+    if (fclose(f) != 0) rc = -1;
+    return rc;
 }

@@ -56,4 +56,9 @@ double exam_test_now(void);
  * its length without the NUL), or NULL when it cannot be read. */
 char *exam_test_read_file(const char *path, size_t *len);
 
+/* Copies the model folder of exam_test_model_dir() into `dir` (created) with every element of
+ * the F32 tensor `tensor` of model.safetensors set to `value` (NaN, an overflowing number...):
+ * a hostile model. Returns 0, or -1 with the reason on stderr. */
+int exam_test_model_poison(const char *dir, const char *tensor, float value);
+
 #endif

@@ -30,7 +30,7 @@ Examiner's cold start: wall time from spawning `examiner embed` on one short sen
 first output line, and until it exits.
 
 Usage (from the project root; the machine is shared, so test with --quick):
-    HF_HUB_OFFLINE=1 python3 bench/peers/run_peers.py --model /work/main/models/all-MiniLM-L6-v2 \
+    HF_HUB_OFFLINE=1 python3 bench/peers/run_peers.py --model models/all-MiniLM-L6-v2 \
         [--threads 2] [--quick] [--json out.json] [--examiner build/examiner] [--engines ...]
 """
 

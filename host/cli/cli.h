@@ -33,12 +33,13 @@ int exam_cli_migrate_keys(int argc, char **argv);
 
 /* What `examiner calibrate show|fit|suggest COHORT` asks of the queue's Redis. */
 typedef struct exam_cli_calib_request {
-    const char *verb, *cohort; /* "show", "fit" or "suggest"; the cohort */
-    const char *redis, *queue; /* NULL: $REDIS_URL or redis://127.0.0.1:6379/0; "grading" */
-    const char *report;        /* HTML page to write, or NULL */
-    int json, push;            /* print JSON; suggest: XADD the picks to judge-requests */
-    long n;                    /* suggest: how many (0: 10) */
-    int threshold_given;       /* fit: options->threshold was given */
+    const char *verb, *cohort;       /* "show", "fit" or "suggest"; the cohort */
+    const char *redis, *queue;       /* NULL: $REDIS_URL or redis://127.0.0.1:6379/0; "grading" */
+    const char *redis_password_file; /* --redis-password-file, or NULL */
+    const char *report;              /* HTML page to write, or NULL */
+    int json, push;                  /* print JSON; suggest: XADD the picks to judge-requests */
+    long n;                          /* suggest: how many (0: 10) */
+    int threshold_given;             /* fit: options->threshold was given */
     const struct exam_calib_options *options; /* fit settings */
 } exam_cli_calib_request;
 
@@ -46,20 +47,40 @@ typedef struct exam_cli_calib_request {
  * code. */
 int exam_cli_calibrate_redis(const exam_cli_calib_request *req);
 
+/* The value of a --redis option, argv[i]: when it carries a password, returns a copy (kept
+ * until exit), overwrites the password in argv[i] with '*' so that ps and /proc/<pid>/cmdline
+ * no longer show it, and warns once on stderr; else returns arg. (queue/cli/queue_cli.c) */
+const char *exam_cli_redis_arg(const char *verb, char *arg);
+
+/* The Redis URL to connect to, in a new string the caller frees: `url` (--redis), else
+ * $REDIS_URL, else redis://127.0.0.1:6379/0, with the password taken from the first line of
+ * password_file when given (it replaces one in the URL), else from $REDISCLI_AUTH when the
+ * URL has none. NULL after reporting a bad URL or an unreadable file on stderr. */
+char *exam_cli_redis_url(const char *verb, const char *url, const char *password_file);
+
 /* Options every model-using verb accepts. */
 typedef struct exam_cli_model_args {
     const char *model_dir; /* --model, else $EXAMINER_MODEL_DIR, else the default folder */
     const char *backend;   /* --backend, else $EXAMINER_BACKEND, else automatic */
     int threads;           /* --threads */
-    int window;            /* --window (else --truncate) */
+    int window;            /* --window (else --truncate): verbs that embed texts only */
 } exam_cli_model_args;
 
-/* Consumes a model option at argv[*i] (advancing *i past its value); returns 1 if it was one,
- * 0 if not, -1 on a missing value (reported on stderr). */
+/* Consumes a model option (--model, --backend, --threads) at argv[*i] (advancing *i past its
+ * value); returns 1 if it was one, 0 if not, -1 on a missing value (reported on stderr). */
 int exam_cli_parse_model_arg(int argc, char **argv, int *i, exam_cli_model_args *args);
 
-/* Help text for the shared model options. */
+/* Consumes --truncate or --window, how the verbs that embed texts (embed, similarity, sts)
+ * treat texts over the model's window; returns 1 if arg was one of them, else 0. */
+int exam_cli_parse_long_arg(const char *arg, exam_cli_model_args *args);
+
+/* For verbs that grade, where answers are always embedded whole (windows): 1 after saying on
+ * stderr that arg (--truncate or --window) does not apply, else 0 (arg is not one of them). */
+int exam_cli_refuse_long_arg(const char *verb, const char *arg);
+
+/* Help text for the shared model options, and for --truncate / --window. */
 extern const char exam_cli_model_help[];
+extern const char exam_cli_long_help[];
 
 /* Creates the backend and loads the encoder; reports failures on stderr. */
 int exam_cli_open_encoder(const exam_cli_model_args *args, exam_backend **be, exam_encoder **enc);

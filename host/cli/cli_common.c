@@ -12,22 +12,37 @@ const char exam_cli_model_help[] =
     "  --model DIR      model folder (default: $EXAMINER_MODEL_DIR, else\n"
     "                   models/all-MiniLM-L6-v2 beside the working folder or the binary)\n"
     "  --backend NAME   cpu | opencl | cuda (default: $EXAMINER_BACKEND, else the best found)\n"
-    "  --threads N      CPU threads (default: all cores)\n"
+    "  --threads N      CPU threads (default: all cores)\n";
+
+const char exam_cli_long_help[] =
     "  --truncate       texts over the model's window keep their first 254 wordpieces, as\n"
     "                   sentence-transformers does (default)\n"
     "  --window         texts over the window are embedded in overlapping windows; every\n"
     "                   wordpiece is kept\n";
 
-int exam_cli_parse_model_arg(int argc, char **argv, int *i, exam_cli_model_args *args) {
-    const char *a = argv[*i];
-    if (strcmp(a, "--truncate") == 0) {
+int exam_cli_parse_long_arg(const char *arg, exam_cli_model_args *args) {
+    if (strcmp(arg, "--truncate") == 0) {
         args->window = 0;
         return 1;
     }
-    if (strcmp(a, "--window") == 0) {
+    if (strcmp(arg, "--window") == 0) {
         args->window = 1;
         return 1;
     }
+    return 0;
+}
+
+int exam_cli_refuse_long_arg(const char *verb, const char *arg) {
+    if (strcmp(arg, "--truncate") && strcmp(arg, "--window")) return 0;
+    fprintf(stderr,
+            "examiner %s: %s does not apply here: grading always embeds the whole answer, in "
+            "overlapping windows when it is longer than the model's window\n",
+            verb, arg);
+    return 1;
+}
+
+int exam_cli_parse_model_arg(int argc, char **argv, int *i, exam_cli_model_args *args) {
+    const char *a = argv[*i];
     if (strcmp(a, "--model") && strcmp(a, "--backend") && strcmp(a, "--threads")) return 0;
     if (*i + 1 >= argc) {
         fprintf(stderr, "examiner: %s needs a value\n", a);

@@ -16,6 +16,29 @@ static const char backends_help[] =
     "  --check-kernels  build each kernel source on every OpenCL device with -Werror and\n"
     "                   print the build logs; exit 1 if any build fails or logs anything\n";
 
+/* Lines are kept to this many columns; longer details wrap onto indented lines. */
+#define WIDTH 96
+
+/* Prints `head` then `text`, wrapped at spaces to WIDTH columns, continuation lines indented
+ * to `indent` columns (a word longer than a line is printed whole). */
+static void print_wrapped(const char *head, int indent, const char *text) {
+    int col = printf("%s", head), fresh = 0; /* fresh: at the start of a continuation line */
+    for (const char *p = text; *p;) {
+        while (*p == ' ') p++;
+        int word = (int)strcspn(p, " ");
+        if (!word) break;
+        if (col > indent && col + 1 + word > WIDTH) {
+            col = printf("\n%*s", indent, "") - 1;
+            fresh = 1;
+        }
+        if (!fresh) col += printf(" ");
+        fresh = 0;
+        col += printf("%.*s", word, p);
+        p += word;
+    }
+    putchar('\n');
+}
+
 /* Builds every kernel on every OpenCL device; the exit code says whether all were clean. */
 static int check_kernels(void) {
 #ifdef EXAMINER_HAVE_OPENCL
@@ -53,20 +76,38 @@ int exam_cli_backends(int argc, char **argv) {
     }
     if (check) return check_kernels();
 
-    exam_backend_info infos[8];
-    int n = exam_backend_probe(infos, 8);
-    for (int i = 0; i < n; i++)
-        printf("%-7s %-12s %s\n", infos[i].name, infos[i].available ? "available" : "unavailable",
-               infos[i].detail);
+    exam_backend_info infos[EXAM_BACKEND_MAX];
+    int n = exam_backend_probe(infos, EXAM_BACKEND_MAX);
+    for (int i = 0; i < n; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "%-7s %-12s", infos[i].name,
+                 infos[i].available ? "available" : "unavailable");
+        print_wrapped(head, (int)strlen(head) + 1, infos[i].detail);
+    }
 
+    /* the choice names the backend; its device and the reasons for the others are above */
     exam_backend_options opts = {0};
     exam_backend *be = NULL;
-    char why[1024] = "";
-    if (exam_backend_select(NULL, &opts, &be, why, sizeof why) != EXAM_OK) {
-        printf("selected: none (%s)\n", exam_error_message());
+    exam_backend_choice c;
+    if (exam_backend_choose(NULL, &opts, &be, &c) != EXAM_OK) {
+        if (c.forced) {
+            print_wrapped("selected: none, the forced backend failed:", 4, exam_error_message());
+            return EXAM_EXIT_FAILURE;
+        }
+        printf("selected: none\n");
+        for (int i = 0; i < c.n_passed; i++) {
+            char head[64];
+            snprintf(head, sizeof head, "  %s:", c.passed[i].name);
+            print_wrapped(head, 4, c.passed[i].reason);
+        }
         return EXAM_EXIT_FAILURE;
     }
-    printf("selected: %s\n", why);
+    printf("selected: %s (%s)\n", be->name, c.forced ? "forced by $EXAMINER_BACKEND" : "automatic");
+    for (int i = 0; i < c.n_passed; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "  passed over %s:", c.passed[i].name);
+        print_wrapped(head, 4, c.passed[i].reason);
+    }
     exam_backend_free(be);
     return EXAM_EXIT_OK;
 }

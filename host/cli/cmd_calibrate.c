@@ -9,6 +9,7 @@
 #include "calib.h"
 #include "calib_report.h"
 #include "cli.h"
+#include "line_reader.h"
 
 static const char calibrate_help[] =
     "usage: examiner calibrate --results RESULTS.jsonl [--json] [--threshold T]\n"
@@ -29,7 +30,8 @@ static const char calibrate_help[] =
     "  --reps N           bootstrap resamples (default 1000)\n"
     "  --seed N           bootstrap seed (default 42)\n\n"
     "Cohort verbs (the calibration kept in Redis by `examiner worker`; --redis defaults to\n"
-    "$REDIS_URL, else redis://127.0.0.1:6379/0, --queue to grading):\n"
+    "$REDIS_URL, else redis://127.0.0.1:6379/0, the password to --redis-password-file FILE,\n"
+    "else $REDISCLI_AUTH; --queue to grading):\n"
     "  show COHORT        print the stored calibration (table; --json for the JSON;\n"
     "                     --report FILE.html for the page with the reliability diagram)\n"
     "  fit COHORT         refit now from the stored pairs and store the result\n"
@@ -37,7 +39,8 @@ static const char calibrate_help[] =
     "                     to the stream examiner:{queue}:judge-requests for a judge to score\n";
 
 typedef struct calib_args {
-    const char *results, *report, *cohort, *redis, *queue, *verb, *verb_cohort;
+    const char *results, *report, *cohort, *redis, *redis_password_file, *queue, *verb,
+        *verb_cohort;
     int json, push, threshold_given;
     long suggest;
     exam_calib_options opt;
@@ -87,7 +90,7 @@ static int parse_args(int argc, char **argv, calib_args *a) {
             fprintf(stderr, "examiner calibrate: %s needs a value (see --help)\n", o);
             return EXAM_EXIT_USAGE;
         }
-        const char *v = argv[++i];
+        char *v = argv[++i];
         long x;
         if (!strcmp(o, "--results"))
             a->results = v;
@@ -96,7 +99,9 @@ static int parse_args(int argc, char **argv, calib_args *a) {
         else if (!strcmp(o, "--cohort"))
             a->cohort = v;
         else if (!strcmp(o, "--redis"))
-            a->redis = v;
+            a->redis = exam_cli_redis_arg("calibrate", v);
+        else if (!strcmp(o, "--redis-password-file"))
+            a->redis_password_file = v;
         else if (!strcmp(o, "--queue"))
             a->queue = v;
         else if (!strcmp(o, "--threshold")) {
@@ -128,6 +133,9 @@ static int parse_args(int argc, char **argv, calib_args *a) {
     return 0;
 }
 
+/* Longest line of a results file. */
+#define EXAM_CALIB_MAX_LINE (16u << 20)
+
 typedef struct loaded {
     json_t **results;
     size_t n, cap;
@@ -141,16 +149,28 @@ static int load_results(const char *path, loaded *l) {
         perror(path);
         return 0;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    long lineno = 0;
+    exam_line_reader lr;
+    exam_line_reader_init(&lr, f, EXAM_CALIB_MAX_LINE);
     int ok = 1;
-    while ((len = getline(&line, &cap, f)) > 0) {
-        lineno++;
-        if (strspn(line, " \t\r\n") == (size_t)len) continue;
+    for (;;) {
+        char *line;
+        size_t len;
+        exam_status rs = exam_line_reader_next(&lr, &line, &len);
+        if (rs == EXAM_ERR_IO) {
+            fprintf(stderr, "examiner calibrate: %s: %s\n", path, exam_error_message());
+            ok = 0;
+            break;
+        }
+        if (rs == EXAM_OK && !line) break;
+        long lineno = (long)lr.line_no;
+        if (rs != EXAM_OK) {
+            fprintf(stderr, "%s:%ld: %s\n", path, lineno, exam_error_message());
+            l->rejected++;
+            continue;
+        }
+        if (strspn(line, " \t\r") >= len) continue;
         json_error_t err;
-        json_t *o = json_loadb(line, (size_t)len, 0, &err);
+        json_t *o = json_loadb(line, len, 0, &err);
         if (!json_is_object(o)) {
             fprintf(stderr, "%s:%ld: not a result object: %s\n", path, lineno,
                     o ? "not an object" : err.text);
@@ -172,7 +192,7 @@ static int load_results(const char *path, loaded *l) {
         }
         l->results[l->n++] = o;
     }
-    free(line);
+    exam_line_reader_free(&lr);
     if (f != stdin) fclose(f);
     return ok;
 }
@@ -317,6 +337,7 @@ int exam_cli_calibrate(int argc, char **argv) {
         exam_cli_calib_request req = {.verb = a.verb,
                                       .cohort = a.verb_cohort,
                                       .redis = a.redis,
+                                      .redis_password_file = a.redis_password_file,
                                       .queue = a.queue,
                                       .report = a.report,
                                       .json = a.json,

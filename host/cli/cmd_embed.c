@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "line_reader.h"
 
 typedef struct embed_args {
     exam_cli_model_args model;
@@ -65,6 +66,12 @@ static void pending_clear(pending *p) {
     p->count = 0;
 }
 
+/* A failure that belongs to one text (bad UTF-8, too long, an embedding the model overflowed
+ * to NaN or infinity): that text is rejected and the others go on. */
+static int rejects_text(exam_status st) {
+    return st == EXAM_ERR_UTF8 || st == EXAM_ERR_LIMIT || st == EXAM_ERR_NUMERIC;
+}
+
 /* Encodes the pending texts; on a batch failure encodes them one by one so that only the bad
  * ones are rejected. Returns the number rejected, or -1 on a failure that is not the input's. */
 static int flush(exam_encoder *enc, const exam_encode_options *opts, pending *p, long *tokens) {
@@ -80,7 +87,7 @@ static int flush(exam_encoder *enc, const exam_encode_options *opts, pending *p,
             *tokens += e.n_tokens[i];
         }
         exam_embeddings_free(&e);
-    } else if (st == EXAM_ERR_UTF8 || st == EXAM_ERR_LIMIT) {
+    } else if (rejects_text(st)) {
         for (int i = 0; i < p->count; i++) {
             const char *text = p->texts[i];
             st = exam_encoder_encode(enc, &text, &p->lens[i], 1, opts, &e);
@@ -88,7 +95,7 @@ static int flush(exam_encoder *enc, const exam_encode_options *opts, pending *p,
                 print_embedding(p->line[i], p->ids[i], e.n_tokens[0], e.sentences, e.dim);
                 *tokens += e.n_tokens[0];
                 exam_embeddings_free(&e);
-            } else if (st == EXAM_ERR_UTF8 || st == EXAM_ERR_LIMIT) {
+            } else if (rejects_text(st)) {
                 print_error(p->line[i], exam_status_name(st), exam_error_message());
                 rejected++;
             } else {
@@ -129,12 +136,6 @@ static void flush_timed(exam_encoder *enc, const exam_encode_options *opts, pend
 static int parse_line(const embed_args *a, char *line, size_t len, long index, char **text,
                       size_t *text_len, char **id) {
     *id = NULL;
-    if (len > a->max_bytes) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "text of %zu bytes exceeds --max-bytes %zu", len, a->max_bytes);
-        print_error(index, "limit", msg);
-        return 1;
-    }
     if (!a->jsonl) {
         *text = malloc(len + 1);
         if (!*text) return print_error(index, "out_of_memory", "cannot copy the line"), 1;
@@ -173,9 +174,9 @@ static int parse_args(int argc, char **argv, embed_args *a) {
     for (int i = 1; i < argc; i++) {
         int r = exam_cli_parse_model_arg(argc, argv, &i, &a->model);
         if (r < 0) return EXAM_EXIT_USAGE;
-        if (r > 0) continue;
+        if (r > 0 || exam_cli_parse_long_arg(argv[i], &a->model)) continue;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("%s%s", embed_help, exam_cli_model_help);
+            printf("%s%s%s", embed_help, exam_cli_model_help, exam_cli_long_help);
             return -1;
         } else if (!strcmp(argv[i], "--jsonl"))
             a->jsonl = 1;
@@ -229,16 +230,34 @@ int exam_cli_embed(int argc, char **argv) {
     p.lens = calloc((size_t)a.batch, sizeof *p.lens);
     p.ids = calloc((size_t)a.batch, sizeof *p.ids);
     p.line = calloc((size_t)a.batch, sizeof *p.line);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
+    exam_line_reader lr;
+    exam_line_reader_init(&lr, in, a.max_bytes);
     long index = 0, texts = 0;
-    int rejected = 0;
+    int rejected = 0, read_failed = 0;
     embed_stats stats = {0};
     stats.failed = !p.texts || !p.lens || !p.ids || !p.line;
-    while (!stats.failed && (got = getline(&line, &cap, in)) >= 0) {
-        size_t len = (size_t)got;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+    while (!stats.failed) {
+        char *line;
+        size_t len;
+        exam_status rs = exam_line_reader_next(&lr, &line, &len);
+        if (rs == EXAM_ERR_IO) {
+            fprintf(stderr, "examiner embed: %s: %s\n", a.input ? a.input : "stdin",
+                    exam_error_message());
+            read_failed = 1; /* what was read is still embedded; the exit status is 1 */
+            break;
+        }
+        if (rs == EXAM_OK && !line) break; /* end of input */
+        if (rs != EXAM_OK) { /* too long, or no memory to hold it: an error for that line */
+            char msg[160];
+            if (rs == EXAM_ERR_LIMIT)
+                snprintf(msg, sizeof msg, "text of %zu bytes exceeds --max-bytes %zu", lr.len,
+                         a.max_bytes);
+            else
+                snprintf(msg, sizeof msg, "out of memory holding the line's %zu bytes", lr.len);
+            print_error(index++, exam_status_name(rs), msg);
+            rejected++;
+            continue;
+        }
         int k = p.count;
         if (parse_line(&a, line, len, index, &p.texts[k], &p.lens[k], &p.ids[k]))
             rejected++;
@@ -261,9 +280,9 @@ int exam_cli_embed(int argc, char **argv) {
     free(p.lens);
     free(p.ids);
     free(p.line);
-    free(line);
+    exam_line_reader_free(&lr);
     if (in != stdin) fclose(in);
     exam_cli_close_encoder(be, enc);
-    if (stats.failed) return EXAM_EXIT_FAILURE;
+    if (stats.failed || read_failed) return EXAM_EXIT_FAILURE;
     return rejected ? EXAM_EXIT_INPUT : EXAM_EXIT_OK;
 }

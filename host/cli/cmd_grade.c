@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "grade.h"
 #include "grade_report.h"
+#include "line_reader.h"
 
 static const char grade_help[] =
     "usage: examiner grade --bank BANK --answers JOBS.jsonl [--out RESULTS.jsonl]\n"
@@ -54,6 +55,7 @@ static int parse_args(int argc, char **argv, grade_args *a, exam_cli_model_args 
             printf("%s%s", grade_help, exam_cli_model_help);
             return -1;
         }
+        if (exam_cli_refuse_long_arg("grade", o)) return EXAM_EXIT_USAGE;
         if (!strcmp(o, "--quiet")) {
             a->quiet = 1;
             continue;
@@ -134,8 +136,14 @@ static void collected_free(collected *c) {
     free(c->answers);
 }
 
+/* Writes a result and keeps it; 0, with the reason on stderr, when it cannot (a result that
+ * could not be built: out of memory, or a score that is not a finite number). */
 static int emit(FILE *out, collected *all, json_t *result, const char *answer) {
-    if (!result) return 0;
+    if (!result) {
+        fprintf(stderr, "examiner grade: cannot build a result (out of memory, or a score that "
+                        "is not a finite number)\n");
+        return 0;
+    }
     if (out) {
         char *s = json_dumps(result, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         if (!s) {
@@ -202,8 +210,8 @@ int exam_cli_grade(int argc, char **argv) {
     exam_grade_job *jobs = calloc((size_t)a.batch, sizeof *jobs);
     exam_grade_result *res = calloc((size_t)a.batch, sizeof *res);
     size_t n_jobs = 0, n_failed = 0, n_graded = 0;
-    char *line = NULL;
-    size_t cap = 0, line_no = 0;
+    exam_line_reader lr;
+    exam_line_reader_init(&lr, in, (size_t)a.max_job);
     /* results leave in input order: a slot is a job of the batch or an early error result */
     json_t **early = calloc((size_t)a.batch, sizeof *early);
     int *slot_job = calloc((size_t)a.batch, sizeof *slot_job);
@@ -212,26 +220,43 @@ int exam_cli_grade(int argc, char **argv) {
     double t_grade = 0;
     while (!done) {
         int nb = 0, ns = 0;
-        ssize_t len;
-        while (ns < a.batch && (len = getline(&line, &cap, in)) >= 0) {
-            line_no++;
-            while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-            size_t k = 0;
-            while (k < (size_t)len && (line[k] == ' ' || line[k] == '\t')) k++;
-            if (k == (size_t)len) continue;
-            n_jobs++;
+        while (ns < a.batch) {
+            char *line;
+            size_t len;
+            exam_status rs = exam_line_reader_next(&lr, &line, &len);
+            size_t line_no = lr.line_no;
+            if (rs == EXAM_ERR_IO) {
+                fprintf(stderr, "examiner grade: %s: %s\n", a.answers, exam_error_message());
+                rc = EXAM_EXIT_FAILURE;
+                done = 1;
+                break;
+            }
+            if (rs == EXAM_OK && !line) {
+                done = 1;
+                break;
+            }
             char msg[300];
-            if (len > a.max_job) {
-                snprintf(msg, sizeof msg, "line %zu: job of %zd bytes exceeds the %ld-byte limit",
-                         line_no, len, a.max_job);
+            if (rs != EXAM_OK) { /* too long, or no memory to hold it: an error for that line */
+                n_jobs++;
+                if (rs == EXAM_ERR_LIMIT)
+                    snprintf(msg, sizeof msg,
+                             "line %zu: job of %zu bytes exceeds the %ld-byte limit", line_no,
+                             lr.len, a.max_job);
+                else
+                    snprintf(msg, sizeof msg, "line %zu: out of memory holding its %zu bytes",
+                             line_no, lr.len);
                 fprintf(stderr, "examiner grade: %s\n", msg);
                 n_failed++;
                 slot_job[ns] = -1;
-                early[ns++] = exam_grade_error_json(NULL, EXAM_ERR_LIMIT, msg);
+                early[ns++] = exam_grade_error_json(NULL, rs, msg);
                 continue;
             }
+            size_t k = 0;
+            while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
+            if (k == len) continue;
+            n_jobs++;
             json_error_t jerr;
-            json_t *obj = json_loadb(line, (size_t)len, 0, &jerr);
+            json_t *obj = json_loadb(line, len, 0, &jerr);
             exam_status st = EXAM_OK;
             if (!obj) {
                 snprintf(msg, sizeof msg, "line %zu: malformed JSON: %s", line_no, jerr.text);
@@ -283,7 +308,7 @@ int exam_cli_grade(int argc, char **argv) {
         }
         if (rc == EXAM_EXIT_FAILURE) break;
     }
-    free(line);
+    exam_line_reader_free(&lr);
     if (in != stdin) fclose(in);
     if (out && !out_stdout && fclose(out) != 0) {
         fprintf(stderr, "examiner grade: cannot write %s: %s\n", a.out, strerror(errno));

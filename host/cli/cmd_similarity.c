@@ -15,9 +15,9 @@ int exam_cli_similarity(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         int r = exam_cli_parse_model_arg(argc, argv, &i, &m);
         if (r < 0) return EXAM_EXIT_USAGE;
-        if (r > 0) continue;
+        if (r > 0 || exam_cli_parse_long_arg(argv[i], &m)) continue;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("%s%s", similarity_help, exam_cli_model_help);
+            printf("%s%s%s", similarity_help, exam_cli_model_help, exam_cli_long_help);
             return EXAM_EXIT_OK;
         }
         if (n == 2 || (argv[i][0] == '-' && argv[i][1] == '-')) {

@@ -5,6 +5,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "line_reader.h"
+
+/* Longest line of an STS file (two sentences and a score). */
+#define EXAM_STS_MAX_LINE (1u << 20)
 #include "stats.h"
 
 static const char sts_help[] =
@@ -72,14 +76,25 @@ static int read_sts(const char *path, sts_set *s) {
         perror(path);
         return -1;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    long lineno = 0;
+    exam_line_reader lr;
+    exam_line_reader_init(&lr, f, EXAM_STS_MAX_LINE);
     int bad = 0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = '\0';
+    for (;;) {
+        char *line;
+        size_t got;
+        exam_status rs = exam_line_reader_next(&lr, &line, &got);
+        if (rs == EXAM_ERR_IO) {
+            fprintf(stderr, "examiner sts: %s: %s\n", path, exam_error_message());
+            bad = -1;
+            break;
+        }
+        if (rs == EXAM_OK && !line) break;
+        if (rs != EXAM_OK) {
+            fprintf(stderr, "examiner sts: %s: %s, skipped\n", path, exam_error_message());
+            bad++;
+            continue;
+        }
+        long lineno = (long)lr.line_no;
         if (got == 0) continue;
         char *fields[9];
         int nf = split_tabs(line, fields, 9);
@@ -99,7 +114,7 @@ static int read_sts(const char *path, sts_set *s) {
             break;
         }
     }
-    free(line);
+    exam_line_reader_free(&lr);
     fclose(f);
     return bad;
 }
@@ -110,9 +125,9 @@ int exam_cli_sts(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         int r = exam_cli_parse_model_arg(argc, argv, &i, &m);
         if (r < 0) return EXAM_EXIT_USAGE;
-        if (r > 0) continue;
+        if (r > 0 || exam_cli_parse_long_arg(argv[i], &m)) continue;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("%s%s", sts_help, exam_cli_model_help);
+            printf("%s%s%s", sts_help, exam_cli_model_help, exam_cli_long_help);
             return EXAM_EXIT_OK;
         }
         if (path || argv[i][0] == '-') {

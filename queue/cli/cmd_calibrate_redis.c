@@ -326,8 +326,6 @@ done:
 }
 
 int exam_cli_calibrate_redis(const exam_cli_calib_request *q) {
-    const char *url = q->redis ? q->redis : getenv("REDIS_URL");
-    if (!url || !*url) url = EXAM_REDIS_DEFAULT_URL;
     exam_queue_keys keys;
     exam_status st = exam_queue_keys_init(q->queue ? q->queue : EXAM_QUEUE_DEFAULT_NAME, &keys);
     if (st != EXAM_OK) {
@@ -338,8 +336,12 @@ int exam_cli_calibrate_redis(const exam_cli_calib_request *q) {
         fprintf(stderr, "examiner calibrate %s: --push belongs to suggest\n", q->verb);
         return EXAM_EXIT_USAGE;
     }
+    char *url = exam_cli_redis_url(q->verb, q->redis, q->redis_password_file);
+    if (!url) return EXAM_EXIT_USAGE;
     exam_redis *r = NULL;
-    if ((st = exam_redis_open(url, NULL, &r)) != EXAM_OK) return fail(q->verb, st);
+    st = exam_redis_open(url, NULL, &r);
+    free(url);
+    if (st != EXAM_OK) return fail(q->verb, st);
     if ((st = exam_queue_layout_check(r, &keys, 0)) != EXAM_OK) {
         exam_redis_close(r);
         return fail(q->verb, st);

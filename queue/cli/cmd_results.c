@@ -11,6 +11,7 @@
 #include "bank.h"
 #include "cli.h"
 #include "grade_report.h"
+#include "line_reader.h"
 #include "queue_cli.h"
 #include "queue_results.h"
 
@@ -88,6 +89,9 @@ static int wait_done(exam_redis *r, const exam_queue_keys *keys, const char *coh
     }
 }
 
+/* Longest line of the submitted jobs file that is read back for the report. */
+#define EXAM_RESULTS_MAX_JOB_LINE (16u << 20)
+
 /* The answer text of each result, by job id, from the submitted jobs file (NULL when absent). */
 static char **answers_for(const char *path, json_t *results) {
     size_t n = json_array_size(results);
@@ -99,16 +103,24 @@ static char **answers_for(const char *path, json_t *results) {
         return answers;
     }
     json_t *by_id = json_object();
-    char *line = NULL;
-    size_t cap = 0;
-    while (by_id && getline(&line, &cap, f) > 0) {
-        json_t *job = json_loads(line, 0, NULL);
+    exam_line_reader lr;
+    exam_line_reader_init(&lr, f, EXAM_RESULTS_MAX_JOB_LINE);
+    char *line;
+    size_t len;
+    exam_status rs;
+    while (by_id && ((rs = exam_line_reader_next(&lr, &line, &len)) != EXAM_OK || line)) {
+        if (rs != EXAM_OK) {
+            fprintf(stderr, "examiner results: %s: %s\n", path, exam_error_message());
+            if (rs == EXAM_ERR_IO) break;
+            continue;
+        }
+        json_t *job = json_loadb(line, len, 0, NULL);
         const char *id = json_string_value(json_object_get(job, "id"));
         json_t *answer = json_object_get(job, "answer");
         if (id && json_is_string(answer)) json_object_set(by_id, id, answer);
         json_decref(job);
     }
-    free(line);
+    exam_line_reader_free(&lr);
     fclose(f);
     for (size_t i = 0; answers && i < n; i++) {
         const char *id = json_string_value(json_object_get(json_array_get(results, i), "id"));
@@ -126,17 +138,21 @@ static json_t *in_file_order(const char *path, json_t *results) {
     FILE *f = fopen(path, "r");
     if (!f) return NULL;
     json_t *line_of = json_object();
-    char *line = NULL;
-    size_t cap = 0;
+    exam_line_reader lr;
+    exam_line_reader_init(&lr, f, EXAM_RESULTS_MAX_JOB_LINE);
+    char *line;
+    size_t len;
+    exam_status rs;
     json_int_t k = 0;
-    while (line_of && getline(&line, &cap, f) > 0) {
-        json_t *job = json_loads(line, 0, NULL);
+    while (line_of && ((rs = exam_line_reader_next(&lr, &line, &len)) != EXAM_OK || line)) {
+        if (rs == EXAM_ERR_IO) break; /* answers_for has said so */
+        json_t *job = rs == EXAM_OK ? json_loadb(line, len, 0, NULL) : NULL;
         const char *id = json_string_value(json_object_get(job, "id"));
         if (id && !json_object_get(line_of, id)) json_object_set_new(line_of, id, json_integer(k));
         k++;
         json_decref(job);
     }
-    free(line);
+    exam_line_reader_free(&lr);
     fclose(f);
     json_t *ordered = line_of ? json_array() : NULL;
     size_t n = json_array_size(results);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "queue_fields.h"
 #include "queue_cli.h"
 #include "queue_submit.h"
 
@@ -15,11 +16,13 @@ static const char submit_help[] =
     "Adds each line of JOBS.jsonl ('-' for stdin; one job object a line, the queue's job\n"
     "schema) to the jobs stream examiner:{NAME}:jobs as an entry with field `job`, pipelined in\n"
     "chunks, creates the consumer group `examiner` (from the stream's start) when missing, and\n"
-    "records each job id in examiner:{NAME}:cohort:<cohort>:submitted (key names: docs/queue.md,\n"
-    "key layout v2). Job ids are global per queue: lines that are not valid jobs, reuse an\n"
-    "earlier line's id, or reuse the id of a result of another cohort (id_conflict) are\n"
-    "reported on stderr with their line numbers and skipped; the exit status is then 3.\n"
-    "Prints how many were added and the first and last entry ids.\n\n"
+    "records each job id in examiner:{NAME}:cohort:<cohort>" EXAM_QK_COHORT_SUBMITTED_SUFFIX
+    " and the cohort in\n"
+    "examiner:{NAME}:cohorts (key names: docs/queue.md, key layout v2). Job ids are global per\n"
+    "queue: lines that are not valid jobs, reuse an earlier line's id, or reuse the id of a\n"
+    "result of another cohort (id_conflict) are reported on stderr with their line numbers and\n"
+    "skipped; the exit status is then 3. Prints how many were added and the first and last\n"
+    "entry ids.\n\n"
     "  --raw              send every line as it is, unchecked (tests of the worker's checks)\n"
     "  --rate R           add R jobs per second at a constant pace (open loop), for benchmarks\n"
     "  --maxlen N         cap the jobs stream at N entries. Trimming policy: submit never trims\n"

@@ -23,8 +23,12 @@ static const char worker_help[] =
     "then stops reading, finishes the batches in hand within --drain-s (or hands them back\n"
     "for other workers) and exits 0. Logs are logfmt lines on stderr.\n\n"
     "  --bank PATH              question bank file or folder (required)\n"
-    "  --redis URL              redis://[user:password@]host:port/db (default: $REDIS_URL,\n"
-    "                           else redis://127.0.0.1:6379/0); the password is never logged\n"
+    "  --redis URL              redis://[user@]host:port/db (default: $REDIS_URL, else\n"
+    "                           redis://127.0.0.1:6379/0); a password here is visible to\n"
+    "                           every user (ps): put it in $REDIS_URL, a file or\n"
+    "                           $REDISCLI_AUTH. It is never logged.\n"
+    "  --redis-password-file F  the Redis password is F's first line (default:\n"
+    "                           $REDISCLI_AUTH when the URL has none)\n"
     "  --queue NAME             queue name, the keys' hash tag (default grading)\n"
     "  --batch N                most jobs per batch (default 32)\n"
     "  --max-batch-tokens T     most answer wordpieces per batch (default 8192)\n"
@@ -45,7 +49,10 @@ static const char worker_help[] =
     "  --calib-every K          refit after K more judged results (default 50)\n"
     "  --calib-threshold T      review list of the fits: |calibrated - judge| > T judge\n"
     "                           points (default a fifth of the judge's scale)\n"
-    "  --http ADDR:PORT         serve /metrics (Prometheus) and /healthz there\n"
+    "  --http [HOST:]PORT       serve /metrics (Prometheus) and /healthz there; without a\n"
+    "                           host on 127.0.0.1 only (0.0.0.0:PORT: all interfaces,\n"
+    "                           [::]:PORT: IPv6); at most 64 connections, 16 per client\n"
+    "                           address, request headers complete within 10 s\n"
     "  --log-level LEVEL        debug, info (default), warn or error\n"
     "  --cache-dir DIR          bank embeddings cache (as `examiner grade`)\n"
     "  --no-cache               embed the bank afresh\n\n"
@@ -53,7 +60,7 @@ static const char worker_help[] =
     "credentials or a command (ACL)\n";
 
 typedef struct worker_args {
-    const char *bank, *redis, *queue, *consumer, *http, *cache_dir, *log_level;
+    const char *bank, *redis, *password_file, *queue, *consumer, *http, *cache_dir, *log_level;
     int no_cache;
     long batch, max_tokens, wait_ms, claim_idle, max_deliv, max_job, maxlen, gc_idle;
     double drain_s, idle_exit_s;
@@ -83,18 +90,20 @@ static int parse_args(int argc, char **argv, worker_args *a, exam_cli_model_args
             printf("%s%s", worker_help, exam_cli_model_help);
             return -1;
         }
+        if (exam_cli_refuse_long_arg("worker", o)) return EXAM_EXIT_USAGE;
         if (!strcmp(o, "--no-cache")) {
             a->no_cache = 1;
             continue;
         }
-        const char **s = !strcmp(o, "--bank")        ? &a->bank
-                         : !strcmp(o, "--redis")     ? &a->redis
-                         : !strcmp(o, "--queue")     ? &a->queue
-                         : !strcmp(o, "--consumer")  ? &a->consumer
-                         : !strcmp(o, "--http")      ? &a->http
-                         : !strcmp(o, "--cache-dir") ? &a->cache_dir
-                         : !strcmp(o, "--log-level") ? &a->log_level
-                                                     : NULL;
+        const char **s = !strcmp(o, "--bank")                  ? &a->bank
+                         : !strcmp(o, "--redis")               ? &a->redis
+                         : !strcmp(o, "--redis-password-file") ? &a->password_file
+                         : !strcmp(o, "--queue")               ? &a->queue
+                         : !strcmp(o, "--consumer")            ? &a->consumer
+                         : !strcmp(o, "--http")                ? &a->http
+                         : !strcmp(o, "--cache-dir")           ? &a->cache_dir
+                         : !strcmp(o, "--log-level")           ? &a->log_level
+                                                               : NULL;
         long *n = !strcmp(o, "--batch")                 ? &a->batch
                   : !strcmp(o, "--max-batch-tokens")    ? &a->max_tokens
                   : !strcmp(o, "--wait-ms")             ? &a->wait_ms
@@ -120,7 +129,7 @@ static int parse_args(int argc, char **argv, worker_args *a, exam_cli_model_args
         }
         const char *v = argv[++i];
         if (s) {
-            *s = v;
+            *s = s == &a->redis ? exam_cli_redis_arg("worker", argv[i]) : v;
             continue;
         }
         char *end;
@@ -182,8 +191,8 @@ int exam_cli_worker(int argc, char **argv) {
     int rc = parse_args(argc, argv, &a, &m);
     if (rc) return rc < 0 ? EXAM_EXIT_OK : rc;
     if (a.log_level) exam_log_set_level((exam_log_level)exam_log_level_parse(a.log_level));
-    const char *url = a.redis ? a.redis : getenv("REDIS_URL");
-    if (!url || !*url) url = EXAM_REDIS_DEFAULT_URL;
+    char *url = exam_cli_redis_url("worker", a.redis, a.password_file);
+    if (!url) return EXAM_EXIT_USAGE;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -202,6 +211,7 @@ int exam_cli_worker(int argc, char **argv) {
                  "error=%s", exam_log_quote(exam_error_message(), q, sizeof q));
         fprintf(stderr, "examiner worker: %s%s\n",
                 st == EXAM_ERR_DENIED ? "authentication failed: " : "", exam_error_message());
+        free(url);
         return exit_for(st);
     }
     exam_redis_close(probe);
@@ -209,6 +219,7 @@ int exam_cli_worker(int argc, char **argv) {
     exam_bank bank;
     if (exam_bank_load(a.bank, &bank) != EXAM_OK) {
         fprintf(stderr, "examiner worker: %s\n", exam_error_message());
+        free(url);
         return EXAM_EXIT_FAILURE;
     }
     exam_backend *be = NULL;
@@ -261,7 +272,7 @@ int exam_cli_worker(int argc, char **argv) {
             fprintf(stderr, "examiner worker: %s\n", exam_error_message());
             rc = EXAM_EXIT_USAGE;
         } else {
-            exam_log(EXAM_LOG_INFO, "http_listening", "addr=%s port=%d", a.http,
+            exam_log(EXAM_LOG_INFO, "http_listening", "addr=%s port=%d", exam_http_bound(http),
                      exam_http_port(http));
         }
     }
@@ -281,5 +292,6 @@ int exam_cli_worker(int argc, char **argv) {
     exam_grader_free(g);
     exam_cli_close_encoder(be, enc);
     exam_bank_free(&bank);
+    free(url);
     return rc;
 }

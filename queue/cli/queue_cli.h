@@ -7,14 +7,15 @@
 #include "redis_url.h"
 
 typedef struct exam_queue_cli_args {
-    const char *redis; /* --redis, else $REDIS_URL, else EXAM_REDIS_DEFAULT_URL */
+    const char *redis;         /* --redis (NULL: $REDIS_URL, else EXAM_REDIS_DEFAULT_URL) */
+    const char *password_file; /* --redis-password-file, or NULL ($REDISCLI_AUTH) */
     const char *queue; /* --queue, else EXAM_QUEUE_DEFAULT_NAME */
 } exam_queue_cli_args;
 
 /* Sets the defaults. */
 void exam_queue_cli_defaults(exam_queue_cli_args *a);
 
-/* Consumes --redis or --queue at argv[*i] (advancing *i past its value); returns 1 if it was
+/* Consumes --redis, --redis-password-file or --queue at argv[*i] (advancing *i past its value); returns 1 if it was
  * one, 0 if not, -1 on a missing value (reported on stderr, prefixed with `verb`). */
 int exam_queue_cli_parse(const char *verb, int argc, char **argv, int *i, exam_queue_cli_args *a);
 

@@ -13,11 +13,12 @@
 
 struct json_t;
 
-/* The longest job id (and cohort id) in bytes. Ids name Redis keys (result:<id>, cohort:<c>),
- * so one rule holds for every producer and consumer: exam_grade_job_from_json refuses longer
- * ones, `examiner submit` therefore rejects the line, and the worker dead-letters such a job
- * (docs/queue.md). */
+/* The longest job id and cohort name in bytes. Both name Redis keys (result:<id>, cohort:<c>,
+ * escaped by queue_keys.c), so one rule holds for every producer and consumer:
+ * exam_grade_job_from_json refuses longer ones, `examiner submit` therefore rejects the line,
+ * and the worker dead-letters such a job (docs/queue.md). */
 #define EXAM_JOB_ID_MAX 512
+#define EXAM_COHORT_NAME_MAX 4096
 
 /* One grading job. Strings are owned; absent optional strings are NULL. */
 typedef struct exam_grade_job {

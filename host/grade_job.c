@@ -72,9 +72,9 @@ exam_status exam_grade_job_from_json(const json_t *obj, exam_grade_job *job) {
         (st = opt_string(obj, "reference", &job->reference, NULL)) != EXAM_OK ||
         (st = opt_string(obj, "answer", &job->answer, &job->answer_len)) != EXAM_OK)
         goto fail;
-    if (job->cohort && strlen(job->cohort) > EXAM_JOB_ID_MAX) {
+    if (job->cohort && strlen(job->cohort) > EXAM_COHORT_NAME_MAX) {
         st = exam_error_set(EXAM_ERR_LIMIT, "job cohort has %zu bytes, more than the limit of %d",
-                            strlen(job->cohort), EXAM_JOB_ID_MAX);
+                            strlen(job->cohort), EXAM_COHORT_NAME_MAX);
         goto fail;
     }
     if (!job->answer) {

@@ -85,6 +85,7 @@ typedef struct dead_letter {
     char *payload;
     size_t payload_len;
     char *id, *cohort;
+    int id_conflict; /* error code id_conflict: the result hash belongs to another job */
 } dead_letter;
 
 /* What the result hash of the letter's job holds (queue_outcome.h), owned strings. */
@@ -122,6 +123,11 @@ static exam_status read_dead_letter(exam_redis *r, const exam_queue_keys *keys, 
         e->type == REDIS_REPLY_ARRAY && e->elements == 2 ? e->element[1] : NULL;
     const redisReply *job = exam_reply_field(fields, EXAM_QF_JOB);
     const char *id = exam_reply_str(exam_reply_field(fields, EXAM_QF_DEAD_ID));
+    const char *err = exam_reply_str(exam_reply_field(fields, "error"));
+    json_t *eo = err ? json_loads(err, 0, NULL) : NULL;
+    const char *code = json_string_value(json_object_get(eo, "code"));
+    d->id_conflict = code && !strcmp(code, "id_conflict");
+    json_decref(eo);
     if (!job || job->type != REDIS_REPLY_STRING) {
         freeReplyObject(rep);
         return exam_error_set(EXAM_ERR_FORMAT, "dead letter %s has no '%s' field to replay", entry,
@@ -214,6 +220,9 @@ static exam_status replay_once(exam_redis *r, const exam_queue_keys *keys, const
         if (st == EXAM_OK) st = read_stored(r, result_key, &stored);
         /* a hash without a cohort field (older workers): the job's own cohort */
         if (st == EXAM_OK && !stored.field[1]) stored.prev.cohort = d.cohort;
+        /* an id_conflict letter's job never had that result: it is another cohort's, so the
+         * replay leaves the hash and its counts alone */
+        if (st == EXAM_OK && d.id_conflict) memset(&stored.prev, 0, sizeof stored.prev);
     }
     exam_outcome next = {EXAM_OUTCOME_REPLAY, NULL, NULL, entry};
     exam_outcome_plan plan = exam_outcome_decide(&stored.prev, &next);

@@ -141,10 +141,58 @@ static exam_status make_room(submitter *s, size_t incoming) {
     return EXAM_OK;
 }
 
+/* Job ids are global per queue: refuses (as rejected lines) the checked lines whose id already
+ * has a result in another cohort (pipelined HGET result:<id> cohort), and drops them from the
+ * chunk. A copy in another cohort that is not graded yet is caught by the worker's commit. */
+static exam_status refuse_id_conflicts(submitter *s) {
+    exam_status st = EXAM_OK;
+    size_t sent = 0;
+    for (size_t i = 0; i < s->n && st == EXAM_OK; i++) {
+        if (!s->chunk[i].id) continue;
+        char *key = exam_queue_key_for(s->keys, EXAM_QK_RESULT, s->chunk[i].id);
+        if (!key) return exam_error_set(EXAM_ERR_NOMEM, "out of memory");
+        const char *hget[] = {"HGET", key, "cohort"};
+        st = exam_redis_append_argv(s->r, 3, hget, NULL);
+        free(key);
+        if (st == EXAM_OK) sent++;
+    }
+    size_t kept = 0;
+    for (size_t i = 0, k = 0; i < s->n; i++) {
+        pending_line *p = &s->chunk[i];
+        int refuse = 0;
+        if (p->id && k < sent) {
+            k++;
+            redisReply *rep = NULL;
+            exam_status rs = exam_redis_get_reply(s->r, &rep);
+            if (rs == EXAM_OK) rs = exam_redis_reply_status(rep, "HGET");
+            if (rs == EXAM_OK && rep->type == REDIS_REPLY_STRING &&
+                strcmp(rep->str, p->cohort ? p->cohort : "") != 0) {
+                char why[400];
+                snprintf(why, sizeof why,
+                         "job id '%.100s' already has a result in cohort '%.100s' (job ids are "
+                         "global per queue: id_conflict)",
+                         p->id, rep->str);
+                reject_line(s, p->line_no, why);
+                refuse = 1;
+            }
+            if (st == EXAM_OK) st = rs;
+            freeReplyObject(rep);
+        }
+        if (refuse)
+            line_clear(p);
+        else
+            s->chunk[kept++] = *p;
+    }
+    for (size_t i = kept; i < s->n; i++) memset(&s->chunk[i], 0, sizeof s->chunk[i]);
+    s->n = kept;
+    return st;
+}
+
 /* Sends the chunk as one pipeline: XADD each line, SADD its id and cohort. */
 static exam_status flush_chunk(submitter *s) {
     if (s->n == 0) return EXAM_OK;
-    exam_status st = make_room(s, s->n);
+    exam_status st = refuse_id_conflicts(s);
+    if (st == EXAM_OK) st = make_room(s, s->n);
     size_t sent = 0;
     for (size_t i = 0; st == EXAM_OK && i < s->n; i++) {
         pending_line *p = &s->chunk[i];

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "queue_keys.h"
+#include "queue_layout.h"
 #include "redis_url.h"
 #include "worker_calib.h"
 #include "worker_internal.h"
@@ -151,6 +152,7 @@ exam_status exam_worker_init(const exam_worker_config *cfg, exam_worker **out) {
     if ((st = exam_redis_open(w->cfg.redis_url, &wo, &w->wr)) != EXAM_OK ||
         (st = exam_redis_open(w->cfg.redis_url, &ro, &w->rd)) != EXAM_OK ||
         (st = exam_redis_open(w->cfg.redis_url, &wo, &w->hb)) != EXAM_OK ||
+        (st = exam_queue_layout_check(w->wr, &w->keys, 1)) != EXAM_OK ||
         (st = wk_group_ensure(w, w->wr)) != EXAM_OK) {
         exam_worker_free(w);
         return st;

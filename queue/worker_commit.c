@@ -268,6 +268,8 @@ static exam_status send_cohort(pipe_t *p, exam_worker *w, const wk_item *it,
     arg(&c, ck);
     arg(&c, "updated_ms");
     arg(&c, now_s);
+    arg(&c, "name"); /* the real name: the key holds its encoding */
+    arg(&c, pl->count_cohort);
     pipe_send(p, &c);
     free(ck);
     free(ids);
@@ -345,7 +347,7 @@ static exam_status send_item(pipe_t *p, exam_worker *w, wk_item *it, wk_slot *s,
 }
 
 /* The plan of item i: from the hash as read, or from an earlier copy of the id in the batch. */
-static void plan_item(const wk_item *items, wk_slot *slots, size_t i) {
+static void plan_item(wk_item *items, wk_slot *slots, size_t i) {
     wk_slot *s = &slots[i];
     memset(&s->plan, 0, sizeof s->plan);
     s->dead_at = -1;
@@ -358,6 +360,12 @@ static void plan_item(const wk_item *items, wk_slot *slots, size_t i) {
     exam_result_prev prev = s->prev;
     for (size_t j = 0; j < i; j++)
         if (slots[j].key && !strcmp(slots[j].key, s->key)) prev = slots[j].plan.after;
+    if (wk_commit_id_conflict(&items[i], &prev)) {
+        /* the id's result is another cohort's: a dead letter only, the hash stays as it is */
+        s->plan.add_dead = 1;
+        s->plan.after = prev;
+        return;
+    }
     exam_outcome next = {items[i].ok ? EXAM_OUTCOME_OK : EXAM_OUTCOME_ERROR, items[i].cohort,
                          items[i].entry, NULL};
     s->plan = exam_outcome_decide(&prev, &next);

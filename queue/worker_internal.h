@@ -9,6 +9,7 @@
 #include "queue_keys.h"
 #include "redis_conn.h"
 #include "tokenizer.h"
+#include "queue_outcome.h"
 #include "worker.h"
 
 /* What became of an entry. */
@@ -42,6 +43,7 @@ typedef struct wk_item {
     int ok;                /* the result has a score */
     double score;
     char *calib_pair; /* the judged pair for the cohort's pairs hash (worker_calib.c), owned */
+    int id_conflict;  /* the id has a result in another cohort: a dead letter only (sticky) */
 } wk_item;
 
 typedef struct wk_batch {
@@ -155,6 +157,13 @@ exam_status wk_grade_batch(exam_worker *w, wk_batch *b);
  * existed. Errors: EXAM_ERR_UNAVAILABLE (connection lost; the commit may or may not have
  * happened: calling again is safe), EXAM_ERR_DENIED, EXAM_ERR_FORMAT (a server error reply). */
 exam_status wk_commit(exam_worker *w, wk_item *items, size_t n, long *duplicates);
+
+/* worker_commit_ids.c: given the result hash of it's id as the commit sees it (read under
+ * WATCH, or as an earlier copy of the id in the same batch left it), marks `it` as an
+ * id_conflict error when that result belongs to another cohort (it->id_conflict, ok 0, code and
+ * message set, no calibration pair) and returns 1; the commit then writes it as a dead letter
+ * only and leaves the other cohort's result alone. Sticky: a marked item stays marked. */
+int wk_commit_id_conflict(wk_item *it, const exam_result_prev *prev);
 
 /* worker_group.c: XGROUP CREATE <jobs> examiner 0 MKSTREAM unless the group exists. */
 exam_status wk_group_ensure(exam_worker *w, exam_redis *r);

@@ -22,15 +22,15 @@ static char *dup_n(const char *s, size_t n) {
     return d;
 }
 
-/* The string member `key` of obj when it is a NUL-free string of 1..EXAM_JOB_ID_MAX bytes,
- * copied; else NULL (*too_long, when not NULL, says it was longer). */
-static char *string_member(const json_t *obj, const char *key, int *too_long) {
+/* The string member `key` of obj when it is a NUL-free string of 1..max bytes, copied; else
+ * NULL (*too_long, when not NULL, says it was longer). */
+static char *string_member(const json_t *obj, const char *key, size_t max, int *too_long) {
     json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
     if (too_long) *too_long = 0;
     if (!json_is_string(v)) return NULL;
     size_t n = json_string_length(v);
-    if (n > EXAM_JOB_ID_MAX && too_long) *too_long = 1;
-    if (n == 0 || n > EXAM_JOB_ID_MAX || memchr(json_string_value(v), '\0', n)) return NULL;
+    if (n > max && too_long) *too_long = 1;
+    if (n == 0 || n > max || memchr(json_string_value(v), '\0', n)) return NULL;
     return dup_n(json_string_value(v), n);
 }
 
@@ -126,8 +126,8 @@ exam_status wk_decode_entry(exam_worker *w, const redisReply *e, long deliveries
     json_t *obj = json_loadb(payload->str, payload->len, 0, &jerr);
     int id_too_long = 0;
     if (obj) {
-        it->id = string_member(obj, "id", &id_too_long);
-        it->cohort = string_member(obj, "cohort", NULL);
+        it->id = string_member(obj, "id", EXAM_JOB_ID_MAX, &id_too_long);
+        it->cohort = string_member(obj, "cohort", EXAM_COHORT_NAME_MAX, NULL);
     }
     char msg[320];
     if (id_too_long) {

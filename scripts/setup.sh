@@ -7,7 +7,7 @@ packages=(
   clang libclang-rt-14-dev
   libjansson-dev libutf8proc-dev libopenblas-dev libopenblas-openmp-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libclblast-dev
-  libhiredis-dev redis-server redis-tools libmicrohttpd-dev
+  libhiredis-dev redis-server redis-tools libmicrohttpd-dev nettle-dev
   python3-yaml
   libbenchmark-dev libgsl-dev
 )

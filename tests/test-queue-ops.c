@@ -480,7 +480,7 @@ int main(void) {
     int rc = exam_test_redis_start(
         &srv, "user producer on >prod-pw resetkeys ~examiner:{t6}:* resetchannels -@all "
               "+ping +client|setname +xadd +sadd +xgroup|create +xlen +xinfo|groups "
-              "+xpending +xtrim\n"
+              "+xpending +xtrim +hget +exists +hsetnx\n"
               "user ops on >ops-pw ~examiner:* resetchannels -@all +@read +ping +client|setname "
               "+xadd +xdel +xtrim +xgroup|create +sadd +srem +del +hincrby +multi +exec +watch "
               "+unwatch\n");

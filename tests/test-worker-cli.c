@@ -24,7 +24,7 @@
     "+ping +select +client|setname +xgroup|create +xgroup|delconsumer +xinfo|groups "              \
     "+xinfo|consumers +xreadgroup +xautoclaim +xclaim +xpending +xack +xadd +watch +unwatch "      \
     "+multi +exec +hget +hmget +hset +hdel +hincrby +hincrbyfloat +sadd +srem +xdel +get +set "    \
-    "+hlen +hgetall"
+    "+hlen +hgetall +exists +hsetnx"
 
 static char exe[1024], tmpdir[256];
 static exam_test_redis srv;

@@ -29,6 +29,7 @@ int exam_cli_submit(int argc, char **argv);
 int exam_cli_results(int argc, char **argv);
 int exam_cli_status(int argc, char **argv);
 int exam_cli_dlq(int argc, char **argv);
+int exam_cli_migrate_keys(int argc, char **argv);
 
 /* What `examiner calibrate show|fit|suggest COHORT` asks of the queue's Redis. */
 typedef struct exam_cli_calib_request {

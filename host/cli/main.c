@@ -25,6 +25,7 @@ static const verb verbs[] = {
     {"results", exam_cli_results, "a cohort's results from the Redis queue (JSONL, table, report)"},
     {"status", exam_cli_status, "the Redis queue: backlog, lag, pending, consumers, cohorts"},
     {"dlq", exam_cli_dlq, "list or replay the Redis queue's dead letters"},
+    {"migrate-keys", exam_cli_migrate_keys, "move a Redis queue from key layout v1 to v2"},
 };
 
 static void usage(FILE *out) {

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "queue_cli.h"
 #include "queue_keys.h"
+#include "queue_layout.h"
 #include "redis_conn.h"
 
 #define DEFAULT_SUGGEST 10
@@ -341,6 +342,10 @@ int exam_cli_calibrate_redis(const exam_cli_calib_request *q) {
     st = exam_redis_open(url, NULL, &r);
     free(url);
     if (st != EXAM_OK) return fail(q->verb, st);
+    if ((st = exam_queue_layout_check(r, &keys, 0)) != EXAM_OK) {
+        exam_redis_close(r);
+        return fail(q->verb, st);
+    }
     int rc = !strcmp(q->verb, "show")  ? show(q, r, &keys)
              : !strcmp(q->verb, "fit") ? fit(q, r, &keys)
                                        : suggest(q, r, &keys);

@@ -105,7 +105,7 @@ int exam_cli_dlq(int argc, char **argv) {
     }
     exam_queue_keys keys;
     exam_redis *r = NULL;
-    if (rc == EXAM_EXIT_OK) rc = exam_queue_cli_open("dlq", &q, &keys, &r);
+    if (rc == EXAM_EXIT_OK) rc = exam_queue_cli_open("dlq", &q, 0, &keys, &r);
     if (rc != EXAM_EXIT_OK) {
         free(ids);
         return rc;

@@ -279,7 +279,7 @@ int exam_cli_results(int argc, char **argv) {
     }
     exam_queue_keys keys;
     exam_redis *r;
-    int rc = exam_queue_cli_open("results", &q, &keys, &r);
+    int rc = exam_queue_cli_open("results", &q, 0, &keys, &r);
     if (rc != EXAM_EXIT_OK) return rc;
     if (wait && wait_done(r, &keys, cohort, timeout) != 0) rc = EXAM_EXIT_FAILURE;
     json_t *results = NULL;

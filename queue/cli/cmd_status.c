@@ -98,7 +98,7 @@ int exam_cli_status(int argc, char **argv) {
     }
     exam_queue_keys keys;
     exam_redis *r;
-    int rc = exam_queue_cli_open("status", &q, &keys, &r);
+    int rc = exam_queue_cli_open("status", &q, 0, &keys, &r);
     if (rc != EXAM_EXIT_OK) return rc;
     json_t *info = NULL;
     exam_status st = exam_queue_info(r, &keys, &info);

@@ -18,9 +18,11 @@ static const char submit_help[] =
     "chunks, creates the consumer group `examiner` (from the stream's start) when missing, and\n"
     "records each job id in examiner:{NAME}:cohort:<cohort>" EXAM_QK_COHORT_SUBMITTED_SUFFIX
     " and the cohort in\n"
-    "examiner:{NAME}:cohorts. Lines that are not valid jobs (or reuse an earlier line's id) are\n"
-    "reported on stderr with their line numbers and skipped; the exit status is then 3. Prints\n"
-    "how many were added and the first and last entry ids.\n\n"
+    "examiner:{NAME}:cohorts (key names: docs/queue.md, key layout v2). Job ids are global per\n"
+    "queue: lines that are not valid jobs, reuse an earlier line's id, or reuse the id of a\n"
+    "result of another cohort (id_conflict) are reported on stderr with their line numbers and\n"
+    "skipped; the exit status is then 3. Prints how many were added and the first and last\n"
+    "entry ids.\n\n"
     "  --raw              send every line as it is, unchecked (tests of the worker's checks)\n"
     "  --rate R           add R jobs per second at a constant pace (open loop), for benchmarks\n"
     "  --maxlen N         cap the jobs stream at N entries. Trimming policy: submit never trims\n"
@@ -105,7 +107,7 @@ int exam_cli_submit(int argc, char **argv) {
     }
     exam_queue_keys keys;
     exam_redis *r;
-    int rc = exam_queue_cli_open("submit", &q, &keys, &r);
+    int rc = exam_queue_cli_open("submit", &q, 1, &keys, &r);
     if (rc != EXAM_EXIT_OK) {
         if (in != stdin) fclose(in);
         return rc;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "queue_layout.h"
 
 const char exam_queue_cli_help[] =
     "  --redis URL        redis://[user@]host:port/db (default: $REDIS_URL, else\n"
@@ -106,8 +107,8 @@ int exam_queue_cli_parse(const char *verb, int argc, char **argv, int *i, exam_q
     return 1;
 }
 
-int exam_queue_cli_open(const char *verb, const exam_queue_cli_args *a, exam_queue_keys *keys,
-                        exam_redis **r) {
+int exam_queue_cli_connect(const char *verb, const exam_queue_cli_args *a, exam_queue_keys *keys,
+                           exam_redis **r) {
     *r = NULL;
     if (exam_queue_keys_init(a->queue, keys) != EXAM_OK) {
         fprintf(stderr, "examiner %s: %s\n", verb, exam_error_message());
@@ -121,6 +122,20 @@ int exam_queue_cli_open(const char *verb, const exam_queue_cli_args *a, exam_que
     if (st != EXAM_OK) {
         fprintf(stderr, "examiner %s: %s\n", verb, exam_error_message());
         return st == EXAM_ERR_ARG ? EXAM_EXIT_USAGE : exam_queue_cli_exit(st);
+    }
+    return EXAM_EXIT_OK;
+}
+
+int exam_queue_cli_open(const char *verb, const exam_queue_cli_args *a, int claim,
+                        exam_queue_keys *keys, exam_redis **r) {
+    int rc = exam_queue_cli_connect(verb, a, keys, r);
+    if (rc != EXAM_EXIT_OK) return rc;
+    exam_status st = exam_queue_layout_check(*r, keys, claim);
+    if (st != EXAM_OK) {
+        fprintf(stderr, "examiner %s: %s\n", verb, exam_error_message());
+        exam_redis_close(*r);
+        *r = NULL;
+        return exam_queue_cli_exit(st);
     }
     return EXAM_EXIT_OK;
 }

@@ -24,9 +24,16 @@ int exam_queue_cli_parse(const char *verb, int argc, char **argv, int *i, exam_q
 extern const char exam_queue_cli_help[];
 
 /* Checks the queue name and connects; reports failures on stderr. Returns EXAM_EXIT_OK, or
- * EXAM_EXIT_USAGE (bad name or URL) / EXAM_EXIT_FAILURE (cannot connect). */
-int exam_queue_cli_open(const char *verb, const exam_queue_cli_args *a, exam_queue_keys *keys,
-                        exam_redis **r);
+ * EXAM_EXIT_USAGE (bad name or URL) / EXAM_EXIT_FAILURE / EXAM_EXIT_DENIED (cannot connect). */
+int exam_queue_cli_connect(const char *verb, const exam_queue_cli_args *a, exam_queue_keys *keys,
+                           exam_redis **r);
+
+/* exam_queue_cli_connect, then checks the queue's key layout (exam_queue_layout_check;
+ * `claim` for verbs that write: a new queue gets its version recorded); reports failures on
+ * stderr. Returns EXAM_EXIT_OK, or EXAM_EXIT_USAGE (bad name or URL) / EXAM_EXIT_FAILURE
+ * (cannot connect, old or unknown key layout) / EXAM_EXIT_DENIED. */
+int exam_queue_cli_open(const char *verb, const exam_queue_cli_args *a, int claim,
+                        exam_queue_keys *keys, exam_redis **r);
 
 /* The exit code for a failed Redis operation: EXAM_EXIT_DENIED when Redis refused the
  * credentials or a command (ACL), else EXAM_EXIT_FAILURE. */

@@ -10,9 +10,9 @@
 #define EXAM_QUEUE_NAME_MAX 64
 #define EXAM_QUEUE_GROUP "examiner"
 #define EXAM_QUEUE_DEFAULT_NAME "grading"
-#define EXAM_QUEUE_KEYS_VERSION 2     /* the layout this code writes (meta hash `keys_version`) */
-#define EXAM_QUEUE_COMPONENT_MAX 128  /* longest encoded name kept whole in a key */
-#define EXAM_QUEUE_COMPONENT_HEAD 48  /* readable head kept before the hash of a longer one */
+#define EXAM_QUEUE_KEYS_VERSION 2    /* the layout this code writes (meta hash `keys_version`) */
+#define EXAM_QUEUE_COMPONENT_MAX 128 /* longest encoded name kept whole in a key */
+#define EXAM_QUEUE_COMPONENT_HEAD 48 /* readable head kept before the hash of a longer one */
 
 typedef struct exam_queue_keys {
     char queue[EXAM_QUEUE_NAME_MAX + 1];

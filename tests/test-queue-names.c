@@ -251,7 +251,8 @@ static void test_long_name(exam_redis *r) {
     text = NULL;
     job_line(&text, big, "c", -1);
     rc = run("submit %s --redis %s --queue nm", write_file("big.jsonl", text), srv.url);
-    CHECKF(rc == 3 && strstr(err_text, "big.jsonl:1: not a job: job id has 5000 bytes, more than the limit"),
+    CHECKF(rc == 3 && strstr(err_text,
+                             "big.jsonl:1: not a job: job id has 5000 bytes, more than the limit"),
            "submit of a 5000-byte id: rc %d, %s", rc, err_text);
     free(text);
     free(big);

@@ -192,6 +192,16 @@ void wk_calib_after_commit(exam_worker *w, const wk_batch *b) {
         if (!e) return;
         long long n = 0;
         exam_status st = exam_calib_store_count(w->wr, &w->keys, it->cohort, &n);
+        if (st == EXAM_ERR_DENIED) {
+            /* calibration is optional: grading goes on; say it once, not every batch */
+            if (!w->calib_denied_logged)
+                exam_log(EXAM_LOG_WARN, "calibration_denied", "cohort=%s error=%s note=%s",
+                         exam_log_quote(it->cohort, q, 200),
+                         exam_log_quote(exam_error_message(), q + 200, 150),
+                         "grading continues without calibration fits");
+            w->calib_denied_logged = 1;
+            return;
+        }
         if (st != EXAM_OK) {
             exam_log(EXAM_LOG_WARN, "calibration_count_failed", "cohort=%s error=%s",
                      exam_log_quote(it->cohort, q, 200),

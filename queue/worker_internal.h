@@ -72,8 +72,9 @@ struct exam_worker {
     int reader_done;
     exam_status fatal; /* set by either thread on an unrecoverable error */
     char fatal_msg[512];
-    double last_alive; /* monotonic time the main loop last went round */
-    double last_job;   /* monotonic time a job was last in hand */
+    int calib_denied_logged; /* the ACL refused the calibration commands: logged once */
+    double last_alive;       /* monotonic time the main loop last went round */
+    double last_job;         /* monotonic time a job was last in hand */
 
     /* the heartbeat (worker_heartbeat.c): the entries the reader holds outside ready/current
      * (the replies it is decoding and preparing, its carry), under mu; claim_mu keeps a release

@@ -19,24 +19,11 @@ static char out[1 << 16];
 /* Runs a shell command, captures stdout+stderr into `out`, returns the exit code. */
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...) {
-    char cmd[8192];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    int rc = exam_test_vrun(out, sizeof out, fmt, ap);
     va_end(ap);
-    strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int count_lines(const char *s, const char *needle) {
-    int n = 0;
-    for (const char *p = s; (p = strstr(p, needle)); p++) n++;
-    return n;
+    return rc;
 }
 
 static void write_file(const char *path, const void *data, size_t len) {
@@ -194,7 +181,7 @@ static void test_embed_rejects_bad_lines(const char *dir) {
     const char input[] = "first good line\nbad \xc3\x28 utf8\n\nlast good line\n";
     write_file(path, input, sizeof input - 1);
     CHECK(run("%s embed %s", exe, path) == 3);
-    CHECK(count_lines(out, "\"embedding\"") == 3); /* the empty line is a valid (empty) text */
+    CHECK(exam_test_count(out, "\"embedding\"") == 3); /* the empty line is a valid (empty) text */
     CHECK(strstr(out, "\"index\":1,\"error\"") != NULL);
     CHECK(strstr(out, "invalid_utf8") != NULL);
     CHECK(strstr(out, "line 2") != NULL);
@@ -204,12 +191,12 @@ static void test_embed_rejects_bad_lines(const char *dir) {
         "{\"id\":\"a\",\"text\":\"caching\"}\n{not json\n{\"id\":\"c\"}\n\"plain\"\n";
     write_file(path, jsonl, sizeof jsonl - 1);
     CHECK(run("%s embed --jsonl %s", exe, path) == 3);
-    CHECK(count_lines(out, "\"embedding\"") == 2);
+    CHECK(exam_test_count(out, "\"embedding\"") == 2);
     CHECK(strstr(out, "\"id\":\"a\"") != NULL);
-    CHECK(count_lines(out, "\"error\"") == 2);
+    CHECK(exam_test_count(out, "\"error\"") == 2);
     /* A text over --max-bytes is refused, not truncated silently. */
     CHECK(run("printf 'short\\nthis one is too long\\n' | %s embed --max-bytes 10", exe) == 3);
-    CHECK(count_lines(out, "\"embedding\"") == 1 && strstr(out, "max-bytes") != NULL);
+    CHECK(exam_test_count(out, "\"embedding\"") == 1 && strstr(out, "max-bytes") != NULL);
 }
 
 static void test_similarity_orders_meaning(void) {

@@ -21,24 +21,11 @@ static char out[1 << 16];
 /* Runs a shell command (sh -c), captures stdout+stderr into `out`, returns the exit code. */
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...) {
-    char cmd[8192];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    int rc = exam_test_vrun(out, sizeof out, fmt, ap);
     va_end(ap);
-    strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int count(const char *s, const char *needle) {
-    int n = 0;
-    for (const char *p = s; (p = strstr(p, needle)); p++) n++;
-    return n;
+    return rc;
 }
 
 /* 768 MiB of 'x' with no newline, on stdout: more than the process may map under LIMIT_KB. */
@@ -61,7 +48,7 @@ static void test_embed(const char *dir) {
                  "; printf '\\nthird\\n'; } | %s embed --batch 1",
                  exe);
     CHECKF(rc == 3, "embed, huge middle line: rc %d: %.400s", rc, out);
-    CHECKF(count(out, "\"embedding\"") == 2 && strstr(out, "\"index\":2,") != NULL,
+    CHECKF(exam_test_count(out, "\"embedding\"") == 2 && strstr(out, "\"index\":2,") != NULL,
            "embed: the lines after the huge one: %.400s", out);
     CHECKF(strstr(out, "\"index\":1,\"error\"") && strstr(out, "line 2: text of " HUGE_BYTES),
            "embed: error record for line 2: %.400s", out);
@@ -72,7 +59,7 @@ static void test_embed(const char *dir) {
     int rc2 = run("printf 'one\\n%%s\\nthree\\n' \"$(head -c 5000 /dev/zero | tr '\\0' y)\" | "
                   "%s embed --max-bytes 100",
                   exe);
-    CHECKF(rc2 == 3 && count(out, "\"embedding\"") == 2 && strstr(out, "\"index\":2,") &&
+    CHECKF(rc2 == 3 && exam_test_count(out, "\"embedding\"") == 2 && strstr(out, "\"index\":2,") &&
                strstr(out, "line 2: text of 5000 bytes exceeds --max-bytes 100"),
            "embed --max-bytes: rc %d: %.400s", rc2, out);
     /* a read error is a failure, not the end of the input */
@@ -101,7 +88,7 @@ static void test_grade(const char *dir) {
     int rc2 = run("%s grade --bank data/bank --answers %s --out %s --quiet --cache-dir %s/cache",
                   exe, jobs, res, dir);
     char *r2 = exam_test_read_file(res, NULL);
-    CHECKF(rc2 == 3 && r2 && count(r2, "\n") == 3 &&
+    CHECKF(rc2 == 3 && r2 && exam_test_count(r2, "\n") == 3 &&
                strstr(out, "line 2: job of 70000 bytes exceeds the 65536-byte limit"),
            "grade, long middle line: rc %d: %.400s", rc2, out);
     free(r2);

@@ -20,24 +20,11 @@ static char out[1 << 16];
 
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...) {
-    char cmd[8192];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    int rc = exam_test_vrun(out, sizeof out, fmt, ap);
     va_end(ap);
-    strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int count(const char *s, const char *needle) {
-    int n = 0;
-    for (const char *p = s; (p = strstr(p, needle)); p++) n++;
-    return n;
+    return rc;
 }
 
 static void test_parse(void) {
@@ -129,7 +116,7 @@ static void test_cmdline(const exam_test_redis *srv) {
     int status = 0;
     waitpid(pid, &status, 0);
     CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "submit: status %d: %s", status, buf);
-    CHECKF(count(buf, "warning") == 1, "one warning: %s", buf);
+    CHECKF(exam_test_count(buf, "warning") == 1, "one warning: %s", buf);
 }
 
 static void test_sources(const exam_test_redis *srv, const char *dir) {
@@ -138,8 +125,8 @@ static void test_sources(const exam_test_redis *srv, const char *dir) {
     int rc =
         run("%s status --queue secrets --redis 'redis://grader:pa%%2Fss%%40w0rd@127.0.0.1:%d/0'",
             exe, port);
-    CHECKF(rc == 0 && count(out, "password was given on the command line") == 1, "rc %d: %.300s",
-           rc, out);
+    CHECKF(rc == 0 && exam_test_count(out, "password was given on the command line") == 1,
+           "rc %d: %.300s", rc, out);
     /* a password file */
     char pwfile[512];
     snprintf(pwfile, sizeof pwfile, "%s/pw", dir);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "bank.h"
@@ -154,4 +155,22 @@ int exam_test_model_poison(const char *dir, const char *tensor, float value) {
     json_decref(root);
     if (fclose(f) != 0) rc = -1;
     return rc;
+}
+
+int exam_test_vrun(char *out, size_t cap, const char *fmt, va_list ap) {
+    char cmd[8192];
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int exam_test_count(const char *s, const char *needle) {
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, needle)); p++) n++;
+    return n;
 }

@@ -2,6 +2,9 @@
 #ifndef EXAM_TESTLIB_H
 #define EXAM_TESTLIB_H
 
+#include <stdarg.h>
+#include <stddef.h>
+
 #include <stdio.h>
 
 #include "grade.h"
@@ -60,5 +63,13 @@ char *exam_test_read_file(const char *path, size_t *len);
  * the F32 tensor `tensor` of model.safetensors set to `value` (NaN, an overflowing number...):
  * a hostile model. Returns 0, or -1 with the reason on stderr. */
 int exam_test_model_poison(const char *dir, const char *tensor, float value);
+
+/* Runs the shell command made from fmt and ap with " 2>&1" appended, keeps up to cap-1 bytes of
+ * its output in out (NUL-terminated) and returns its exit code, or -1 when it could not run or
+ * did not exit normally. */
+int exam_test_vrun(char *out, size_t cap, const char *fmt, va_list ap);
+
+/* How many times needle occurs in s (overlapping occurrences counted). */
+int exam_test_count(const char *s, const char *needle);
 
 #endif
